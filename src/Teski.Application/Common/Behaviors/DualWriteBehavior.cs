@@ -1,0 +1,84 @@
+using Mediator;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using Teski.Application.Common.Mirroring;
+using Teski.Application.Common.Stores;
+
+namespace Teski.Application.Common.Behaviors;
+
+/// <summary>
+/// Every write: one transaction on the primary store holding the business change and, when there is a mirror, the
+/// backlog records of its facts (transactional outbox). The write is acknowledged once that commits. Then the
+/// request's own stream is applied to the mirror at once; a slow or absent mirror leaves the records for the
+/// background dispatcher. A mirror failure never fails the request.
+/// </summary>
+public sealed class DualWriteBehavior<TMessage, TResponse>(
+    IStoreRouter router,
+    WriteScope scope,
+    MirrorDispatcher dispatcher,
+    IMirrorMetrics metrics,
+    IClock clock,
+    ILogger<DualWriteBehavior<TMessage, TResponse>> logger) : IPipelineBehavior<TMessage, TResponse>
+    where TMessage : IWriteCommand, IMessage
+{
+    private const int MaxAttempts = 8;
+
+    /// <summary>How long a request waits for its own mirror copy before leaving it to the background dispatcher.</summary>
+    public static readonly TimeSpan ImmediateMirrorBudget = TimeSpan.FromSeconds(2);
+
+    public async ValueTask<TResponse> Handle(TMessage message, MessageHandlerDelegate<TMessage, TResponse> next, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            scope.Clear();
+            try
+            {
+                TResponse response;
+                await using (var tx = await router.Primary.BeginAsync(cancellationToken))
+                {
+                    response = await next(message, cancellationToken);
+                    if (router.Mirror is not null)
+                    {
+                        var now = clock.GetCurrentInstant();
+                        foreach (var fact in scope.Facts)
+                        {
+                            await router.Primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), now, cancellationToken);
+                        }
+                    }
+                    await tx.CommitAsync(cancellationToken);
+                }
+                if (router.Mirror is not null && scope.Facts.Count > 0)
+                {
+                    await MirrorNowAsync(scope.Facts.Select(f => f.Stream).Distinct().ToList());
+                }
+                return response;
+            }
+            catch (StoreConflictException ex) when (attempt < MaxAttempts)
+            {
+                logger.LogDebug(ex, "{Request} lost a race (attempt {Attempt}); retrying", typeof(TMessage).Name, attempt);
+                await Task.Delay(Random.Shared.Next(2, 10 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    private async Task MirrorNowAsync(IReadOnlyList<string> streams)
+    {
+        using var budget = new CancellationTokenSource(ImmediateMirrorBudget);
+        foreach (var stream in streams)
+        {
+            try
+            {
+                var applied = await dispatcher.DrainAsync(stream, 16, budget.Token);
+                if (applied == 0)
+                {
+                    metrics.Deferred();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                metrics.Deferred();
+                logger.LogInformation("Mirror of stream {Stream} deferred to the backlog (over {Budget})", stream, ImmediateMirrorBudget);
+            }
+        }
+    }
+}

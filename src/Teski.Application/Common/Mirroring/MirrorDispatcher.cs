@@ -1,0 +1,115 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+
+namespace Teski.Application.Common.Mirroring;
+
+/// <summary>
+/// Applies backlog records to the mirror store: right after a write commits (its own stream only) and from the
+/// background loop (every stream). Exactly once: the mirror records the record id in the same transaction as the
+/// write (<see cref="IMirrorBacklog.TryRecordAppliedAsync"/>), so a retry, a crash between the mirror commit and
+/// the backlog update, or a second instance never applies it twice. In order per user: only a stream's oldest
+/// record is ever claimed.
+/// </summary>
+public sealed class MirrorDispatcher(
+    IServiceScopeFactory scopes,
+    IClock clock,
+    IMirrorMetrics metrics,
+    ILogger<MirrorDispatcher> logger)
+{
+    public static readonly Duration Lease = Duration.FromSeconds(30);
+
+    /// <summary>Applies due records (all streams, or one); returns how many were applied. Never throws for a mirror failure.</summary>
+    public async Task<int> DrainAsync(string? stream, int max, CancellationToken ct)
+    {
+        var applied = 0;
+        while (applied < max && !ct.IsCancellationRequested)
+        {
+            IReadOnlyList<MirrorRecord> batch;
+            await using (var claimScope = scopes.CreateAsyncScope())
+            {
+                var router = claimScope.ServiceProvider.GetRequiredService<IStoreRouter>();
+                if (router.Mirror is null)
+                {
+                    return applied;
+                }
+                batch = await router.Primary.Backlog.ClaimDueAsync(Math.Min(64, max - applied), clock.GetCurrentInstant(), Lease, stream, ct);
+            }
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            var progressed = false;
+            foreach (var record in batch)
+            {
+                if (await ApplyOneAsync(record, ct))
+                {
+                    applied++;
+                    progressed = true;
+                }
+            }
+            if (!progressed)
+            {
+                break;
+            }
+        }
+        return applied;
+    }
+
+    private async Task<bool> ApplyOneAsync(MirrorRecord record, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var router = sp.GetRequiredService<IStoreRouter>();
+        var mirror = router.Mirror!;
+        var rules = sp.GetRequiredService<V2RuleSettingsAccessor>();
+        try
+        {
+            var fact = MirrorFact.Deserialize(record.Payload);
+            UserIdentity? mirrored = null;
+            await using (var tx = await mirror.BeginAsync(ct))
+            {
+                if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct))
+                {
+                    mirrored = await fact.ApplyAsync(mirror, rules, ct);
+                }
+                await tx.CommitAsync(ct);
+            }
+            // Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2.
+            if (mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id)
+            {
+                await router.Primary.Users.LinkAsync(legacyId, v2Id, ct);
+            }
+            await router.Primary.Backlog.MarkAppliedAsync(record.Id, clock.GetCurrentInstant(), ct);
+            metrics.Applied();
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            metrics.FailedAttempt();
+            var delay = Backoff(record.Attempts);
+            logger.LogWarning(ex, "Mirror of {Kind} record {RecordId} (stream {Stream}, attempt {Attempt}) failed; retrying in {Delay}",
+                record.Kind, record.Id, record.Stream, record.Attempts, delay);
+            try
+            {
+                await using var failScope = scopes.CreateAsyncScope();
+                var primary = failScope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+                await primary.Backlog.MarkFailedAsync(record.Id, Truncate(ex.Message), clock.GetCurrentInstant() + delay, CancellationToken.None);
+            }
+            catch (Exception markEx)
+            {
+                // The lease expires on its own; the record comes back then.
+                logger.LogError(markEx, "Could not record the mirror failure of {RecordId}", record.Id);
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Exponential backoff: 1 s, 2 s, 4 s … capped at 5 minutes.</summary>
+    public static Duration Backoff(int attempts) =>
+        Duration.FromSeconds(Math.Min(300, Math.Pow(2, Math.Clamp(attempts - 1, 0, 12))));
+
+    private static string Truncate(string s) => s.Length <= 500 ? s : s[..500];
+}

@@ -1,0 +1,40 @@
+using NodaTime;
+
+namespace Teski.Application.Common.Stores;
+
+/// <summary>A write to mirror, as stored in the primary's backlog (transactional outbox).</summary>
+public sealed record MirrorRecord(Guid Id, long Seq, string Stream, string Kind, string Payload, Instant CreatedAt, int Attempts, Instant NextAttemptAt);
+
+/// <summary>
+/// The durable backlog of writes still to be applied to the mirror store (<c>teski_mirror_backlog</c>) and the
+/// exactly-once ledger of records already applied here (<c>teski_mirror_applied</c>).
+/// </summary>
+public interface IMirrorBacklog
+{
+    /// <summary>Adds a record inside the current transaction (the same one as the business write).</summary>
+    Task AddAsync(Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct);
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> records that are due: for each stream (user) only its oldest unapplied
+    /// record, and only when that one is due (<c>next_attempt_at ≤ now</c>), so a stream is never applied out of
+    /// order. A claim is a compare-and-set that pushes <c>next_attempt_at</c> to <c>now + lease</c> and counts an
+    /// attempt, so another instance skips it until the lease runs out (a crashed claimer's record comes back).
+    /// <paramref name="stream"/> restricts the claim to one stream (the request's own, applied right after commit).
+    /// Runs in its own short transaction, not the caller's.
+    /// </summary>
+    Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, string? stream, CancellationToken ct);
+
+    Task MarkAppliedAsync(Guid id, Instant now, CancellationToken ct);
+
+    Task MarkFailedAsync(Guid id, string error, Instant nextAttemptAt, CancellationToken ct);
+
+    Task<BacklogStatus> StatusAsync(Instant now, CancellationToken ct);
+
+    /// <summary>
+    /// In the mirror store, inside the transaction applying the record: true the first time, false when the record
+    /// was applied before (so a retry or a second instance never applies it twice).
+    /// </summary>
+    Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct);
+}
+
+public sealed record BacklogStatus(long Pending, Duration? OldestAge, long Failing);
