@@ -1,0 +1,43 @@
+using System.Text.Json;
+using FluentValidation;
+using Mediator;
+using NodaTime;
+using Teski.Application.Common.Identity;
+using Teski.Application.Common.Mirroring;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+using Teski.Domain.Analytics;
+using Teski.Domain.Users;
+
+namespace Teski.Application.Memory.NextReviews;
+
+/// <summary><c>GET /memory/next</c>: the user's due items, earliest first, within the daily cap.</summary>
+public sealed record NextReviewsQuery(UserRef User, int Limit) : IRequest<NextReviewsResult>, IWriteCommand;
+
+public sealed record NextReviewsResult(IReadOnlyList<DueItem> Items, int RemainingToday);
+
+public sealed class NextReviewsValidator : AbstractValidator<NextReviewsQuery>
+{
+    public NextReviewsValidator() => RuleFor(x => x.Limit).InclusiveBetween(1, 50).WithName("limit");
+}
+
+public sealed class NextReviewsHandler(IStoreRouter stores, IClock clock, V2RuleSettings rules)
+    : IRequestHandler<NextReviewsQuery, NextReviewsResult>
+{
+    public async ValueTask<NextReviewsResult> Handle(NextReviewsQuery request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetCurrentInstant();
+        var store = stores.Primary;
+        var user = await store.Users.ResolveAsync(request.User, null, create: true, now, cancellationToken)
+            ?? throw new InvalidOperationException("user could not be created");
+        if (rules.KillSwitch)
+        {
+            return new NextReviewsResult([], 0);
+        }
+        var today = (await store.Memory.NextDueAsync(user, 0, now, cancellationToken)).ReviewedToday;
+        var limit = DailyCap.Limit(request.Limit, rules.DailyReviewCap, today);
+        var due = limit > 0 ? await store.Memory.NextDueAsync(user, limit, now, cancellationToken) : new DueReviews([], today);
+        await store.Progress.RecordEventAsync(user, AnalyticsKinds.ReviewFetch, JsonSerializer.Serialize(new { count = due.Items.Count }), now, cancellationToken);
+        return new NextReviewsResult(due.Items, DailyCap.Remaining(rules.DailyReviewCap, today));
+    }
+}
