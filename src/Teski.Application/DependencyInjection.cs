@@ -20,6 +20,7 @@ public static class DependencyInjection
         services.AddScoped<WriteScope>();
         services.AddSingleton<MirrorDispatcher>();
         services.AddSingleton<V2RuleSettingsAccessor>();
+        services.AddHostedService<MirrorBackgroundService>();
         return services;
     }
 }
