@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Teski.Infrastructure.Persistence;
 using Teski.Infrastructure.V2;
@@ -181,5 +182,27 @@ public sealed class SqliteV2StoreTests : IDisposable
             all.AddRange(rows);
         }
         return all;
+    }
+}
+
+public sealed class AddV2StoreTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task The_registered_factory_gives_the_provider_context_for_the_url()
+    {
+        var url = new DatabaseUrl(DatabaseProvider.Sqlite, $"Data Source={_dir.File("teski_v2.db")}");
+        var services = new ServiceCollection().AddV2Store(url);
+        await using var sp = services.BuildServiceProvider();
+
+        await sp.GetRequiredService<V2StoreMigrator>().MigrateAsync(url, default);
+        var factory = sp.GetRequiredService<IDbContextFactory<V2DbContext>>();
+        await using var db = factory.CreateDbContext();
+
+        db.Should().BeOfType<SqliteV2DbContext>();
+        (await db.Users.CountAsync()).Should().Be(0);
     }
 }
