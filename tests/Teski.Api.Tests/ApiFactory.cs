@@ -14,6 +14,7 @@ using Teski.Api.Configuration;
 using Teski.Api.Endpoints;
 using Teski.Api.Errors;
 using Teski.Testing;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Tests;
 

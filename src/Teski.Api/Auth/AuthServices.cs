@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Teski.Api.Configuration;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Auth;
 

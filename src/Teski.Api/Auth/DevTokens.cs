@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Teski.Api.Configuration;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Auth;
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Teski.Api.Errors;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Auth;
 
@@ -60,12 +61,12 @@ internal sealed class HttpCurrentUser(IHttpContextAccessor accessor, IUserRefEqu
 
     public async Task EnsureSameUserAsync(UserRef? userId, CancellationToken cancellationToken = default)
     {
-        if (userId is null)
+        if (userId is not { } claimed)
         {
             return;
         }
         var caller = User;
-        if (caller != userId && !await equivalence.AreSamePersonAsync(caller, userId, cancellationToken))
+        if (caller != claimed && !await equivalence.AreSamePersonAsync(caller, claimed, cancellationToken))
         {
             throw new ForbiddenException(ErrorCodes.UserIdMismatch);
         }

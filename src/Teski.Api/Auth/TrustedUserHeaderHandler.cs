@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Teski.Api.Errors;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Auth;
 
@@ -27,16 +28,28 @@ internal sealed class TrustedUserHeaderHandler(IOptionsMonitor<AuthenticationSch
             return Task.FromResult(AuthenticateResult.NoResult());
         }
         UserRef? fromHeader = null, fromQuery = null;
-        if ((header.Length > 0 && !UserRef.TryParse(header, out fromHeader)) || (query.Length > 0 && !UserRef.TryParse(query, out fromQuery)))
+        if (header.Length > 0)
         {
-            return Fail(ErrorCodes.InvalidUserId);
+            if (!UserRef.TryParse(header, out var h))
+            {
+                return Fail(ErrorCodes.InvalidUserId);
+            }
+            fromHeader = h;
+        }
+        if (query.Length > 0)
+        {
+            if (!UserRef.TryParse(query, out var q))
+            {
+                return Fail(ErrorCodes.InvalidUserId);
+            }
+            fromQuery = q;
         }
         if (fromHeader is not null && fromQuery is not null && fromHeader != fromQuery)
         {
             return Fail(ErrorCodes.UserIdHeaderQueryMismatch);
         }
-        var user = fromHeader ?? fromQuery!;
-        var identity = new ClaimsIdentity([new Claim(TeskiClaims.Subject, user.ToString()!)], SchemeName, TeskiClaims.Subject, null);
+        var user = fromHeader ?? fromQuery!.Value;
+        var identity = new ClaimsIdentity([new Claim(TeskiClaims.Subject, user.ToString())], SchemeName, TeskiClaims.Subject, null);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -5,6 +5,7 @@ using Teski.Api.Auth;
 using Teski.Api.Configuration;
 using Teski.Api.Hosting;
 using Teski.Infrastructure.Persistence;
+using Teski.Application.Common.Identity;
 
 namespace Teski.Api.Cli;
 

@@ -44,5 +44,8 @@ public readonly record struct UserRef
         return false;
     }
 
+    public static UserRef Parse(string value) =>
+        TryParse(value, out var user) ? user : throw new FormatException($"'{value}' is neither a legacy integer user id nor a UUID");
+
     public override string ToString() => LegacyId is { } l ? l.ToString(CultureInfo.InvariantCulture) : V2Id!.Value.ToString("D");
 }
