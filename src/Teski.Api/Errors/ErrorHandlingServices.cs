@@ -42,6 +42,8 @@ public static class ErrorHandlingServices
         options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // Instants on the wire are ISO-8601 UTC ("2025-03-30T01:30:00Z"), fractional seconds only when present.
+        NodaTime.Serialization.SystemTextJson.Extensions.ConfigureForNodaTime(options, NodaTime.DateTimeZoneProviders.Tzdb);
     }
 
     public static IApplicationBuilder UseTeskiErrorHandling(this IApplicationBuilder app)

@@ -36,6 +36,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     {
         ValidationFailedException v => (v.Status, v.Code, v.Errors),
         ProblemException p => (p.Status, p.Code, null),
+        Application.Common.Errors.NotFoundException nf => (404, nf.Code, null),
+        Application.Common.Errors.UnavailableException un => (503, un.Code, null),
         ValidationException fv => (400, ErrorCodes.ValidationFailed, fv.Errors
             .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName ?? ""))
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray())),
