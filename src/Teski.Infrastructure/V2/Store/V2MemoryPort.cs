@@ -1,0 +1,205 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+using Teski.Application.Memory;
+using Teski.Domain.Analytics;
+using Teski.Domain.Common;
+using Teski.Domain.Memory;
+using Teski.Domain.Xp;
+
+namespace Teski.Infrastructure.V2.Store;
+
+/// <summary>
+/// The memory module on v2: mistakes schedule memory items, reviews move them (the rules are the domain's:
+/// <see cref="MemoryItem"/>, <see cref="Domain.Users.V2User.RecordReviewDay"/>, <see cref="XpAward"/>, <see cref="NemesisBadge"/>).
+/// The legacy resurfacing/queue operations have no v2 state; they answer from the due memory items (docs/api.md,
+/// "Legacy endpoints with v2 primary").
+/// </summary>
+internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
+{
+    public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct) =>
+        store.WriteAsync(async db =>
+        {
+            var userId = V2RowMapping.V2Id(user);
+            // Serializes this user's writers, so concurrent first mistakes for a concept create one item, not a unique violation.
+            _ = await V2RowMapping.LockUserAsync(db, userId, ct)
+                ?? throw new InvalidOperationException($"v2 user {userId} does not exist");
+
+            // task_id is a foreign key: a task this store does not have for the user is dropped, not a failed write.
+            var taskId = entry.TaskId is { } tid && await db.Tasks.AnyAsync(t => t.Id == tid && t.UserId == userId, ct) ? tid : (Guid?)null;
+            var mistakeId = Guid.NewGuid();
+            db.Mistakes.Add(new MistakeRow
+            {
+                Id = mistakeId,
+                UserId = userId,
+                TaskId = taskId,
+                Concept = entry.Concept,
+                Subtype = entry.Subtype,
+                Raw = entry.DetailJson,
+                CreatedAt = now,
+            });
+
+            var settings = new SchedulerSettings(rules.SrsLeewayMinutes);
+            var row = await V2RowMapping.LockItemAsync(db, userId, null, entry.Concept, ct);
+            if (row is null)
+            {
+                var id = StableId.For("memoryitem", StableId.Canonical(userId) + ":" + entry.Concept);
+                row = V2RowMapping.ToRow(MemoryItem.ScheduleFromMistake(id, userId, entry.Concept, taskId, now, settings));
+                db.MemoryItems.Add(row);
+            }
+            else
+            {
+                var item = V2RowMapping.ToDomain(row);
+                item.RescheduleForMistake(taskId, now, settings);
+                V2RowMapping.CopyState(item, row);
+            }
+
+            // Only a native v2 log earns XP and analytics; a mirrored legacy mistake stores the fact alone
+            // (migration-rules.md: the backfill writes mistake + item, nothing else, for legacy mistakes).
+            if (entry.Origin == MistakeOrigin.V2)
+            {
+                V2ProgressWrites.AddXp(db, user.AnalyticsConsent, userId, XpAward.ForMistake(), now);
+                V2ProgressWrites.AddEvent(db, user.AnalyticsConsent, userId, AnalyticsKinds.MistakeLogged,
+                    AnalyticsEvent.MistakeLoggedPayload(entry.Concept, entry.Subtype), now);
+            }
+            await db.SaveChangesAsync(ct);
+            return new MistakeLogged(null, mistakeId, row.Id, entry.Concept, entry.Subtype);
+        }, ct);
+
+    public Task<ReviewRecorded?> ReviewAsync(UserIdentity user, ReviewTarget target, int grade, Instant now, V2RuleSettings rules, CancellationToken ct) =>
+        store.WriteAsync(async db =>
+        {
+            var userId = V2RowMapping.V2Id(user);
+            // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking.
+            var userRow = await V2RowMapping.LockUserAsync(db, userId, ct);
+            if (userRow is null)
+            {
+                return null;
+            }
+            var row = await V2RowMapping.LockItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct);
+            if (row is null)
+            {
+                return null;
+            }
+
+            var item = V2RowMapping.ToDomain(row);
+            var outcome = item.Review(grade, now, Guid.NewGuid());
+            V2RowMapping.CopyState(item, row);
+            var log = outcome.Log;
+            db.ReviewLogs.Add(new ReviewLogRow
+            {
+                Id = log.Id,
+                UserId = userId,
+                MemoryId = row.Id,
+                Grade = log.Grade,
+                ScheduledFor = log.ScheduledFor,
+                ReviewedAt = log.ReviewedAt,
+                NextDueAt = log.NextDueAt,
+                DeltaSeconds = checked((int)log.DeltaSeconds),
+            });
+
+            // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
+            var domainUser = V2RowMapping.ToDomain(userRow);
+            var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
+            var earlierToday = await db.ReviewLogs.CountAsync(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end, ct);
+            var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
+            userRow.StreakDays = streak.StreakDays;
+            userRow.LastStreakAt = streak.LastStreakAt;
+
+            var consent = userRow.AnalyticsConsent;
+            var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
+            if (award is not null)
+            {
+                V2ProgressWrites.AddXp(db, consent, userId, award, now);
+            }
+
+            var previousGrades = await db.ReviewLogs.AsNoTracking()
+                .Where(r => r.MemoryId == row.Id)
+                .OrderByDescending(r => r.ReviewedAt)
+                .Select(r => r.Grade)
+                .Take(NemesisBadge.ReviewsInARow - 1)
+                .ToListAsync(ct);
+            var kind = NemesisBadge.KindFor(row.Concept);
+            var alreadyHas = await db.Badges.AnyAsync(b => b.UserId == userId && b.Kind == kind, ct);
+            var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. previousGrades], alreadyHas);
+            if (badge is not null)
+            {
+                db.Badges.Add(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
+                V2ProgressWrites.AddEvent(db, consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now);
+            }
+
+            var xp = award?.Total ?? 0;
+            V2ProgressWrites.AddEvent(db, consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now);
+            await db.SaveChangesAsync(ct);
+            return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
+                FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);
+        }, ct);
+
+    /// <summary>V2 has no resolution state for mistakes: nothing to mark, nothing changes (docs/api.md).</summary>
+    public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct) => Task.FromResult(0);
+
+    /// <summary>No plans are stored in v2: reports how many memory items are due now, up to <paramref name="count"/>.</summary>
+    public Task<int> BuildResurfacePlanAsync(UserIdentity user, int count, int horizonMinutes, Instant now, LegacyRuleSettings rules, CancellationToken ct) =>
+        store.RunAsync(async db => (await DueAsync(db, V2RowMapping.V2Id(user), count, now, ct)).Count, ct);
+
+    public Task<IReadOnlyList<ResurfaceItem>> TakeResurfacedAsync(UserIdentity user, int limit, Instant now, CancellationToken ct) =>
+        store.RunAsync<IReadOnlyList<ResurfaceItem>>(async db =>
+            (await DueAsync(db, V2RowMapping.V2Id(user), limit, now, ct)).Select(m => new ResurfaceItem(m.Concept, null)).ToList(), ct);
+
+    /// <summary>Review cards do not exist in v2: memory items are scheduled by mistakes and reviews alone.</summary>
+    public Task<int> BuildReviewsAsync(UserIdentity user, int maxNew, int horizonMinutes, Instant now, LegacyRuleSettings rules, CancellationToken ct) =>
+        Task.FromResult(0);
+
+    /// <summary>
+    /// Due memory items as legacy queue entries. The legacy cap (<c>TESKI_SRS_DAILY_CAP</c> per rolling 24 h) is
+    /// approximated by the v2 reviews of the last 24 h, since v2 keeps no "served" state; the v2 daily cap is not applied.
+    /// </summary>
+    public Task<IReadOnlyList<QueuedReview>> ServeDueReviewsAsync(UserIdentity user, int count, Instant now, LegacyRuleSettings rules, CancellationToken ct) =>
+        store.RunAsync<IReadOnlyList<QueuedReview>>(async db =>
+        {
+            var userId = V2RowMapping.V2Id(user);
+            var since = now - Duration.FromHours(24);
+            var recent = await db.ReviewLogs.CountAsync(r => r.UserId == userId && r.ReviewedAt > since && r.ReviewedAt <= now, ct);
+            var room = Math.Min(count, Math.Max(0, rules.SrsDailyCap - recent));
+            return (await DueAsync(db, userId, room, now, ct)).Select(m => new QueuedReview(null, m.Id, m.Concept, null, m.Concept)).ToList();
+        }, ct);
+
+    public Task<DueReviews> NextDueAsync(UserIdentity user, int limit, Instant now, CancellationToken ct) =>
+        store.RunAsync(async db =>
+        {
+            var userId = V2RowMapping.V2Id(user);
+            var items = await DueAsync(db, userId, limit, now, ct);
+            var today = await ReviewedTodayAsync(db, user, now, ct);
+            return new DueReviews(items.Select(m => new DueItem(m.Id, null, m.Concept, m.DueAt)).ToList(), today);
+        }, ct);
+
+    public Task<MemoryStatsView> StatsAsync(UserIdentity user, Instant now, CancellationToken ct) =>
+        store.RunAsync(async db =>
+        {
+            var userId = V2RowMapping.V2Id(user);
+            var (start, end) = V2Today.For(user, now);
+            var today = db.ReviewLogs.Where(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end);
+            var correct = await today.CountAsync(r => r.Grade >= 3, ct);
+            var incorrect = await today.CountAsync(r => r.Grade < 3, ct);
+            var streak = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.StreakDays).FirstOrDefaultAsync(ct);
+            var due = await db.MemoryItems.CountAsync(m => m.UserId == userId && m.DueAt <= now, ct);
+            return new MemoryStatsView(correct + incorrect, streak, due, correct, incorrect);
+        }, ct);
+
+    private static async Task<List<MemoryItemRow>> DueAsync(V2DbContext db, Guid userId, int limit, Instant now, CancellationToken ct) =>
+        limit <= 0
+            ? []
+            : await db.MemoryItems.AsNoTracking()
+                .Where(m => m.UserId == userId && m.DueAt <= now)
+                .OrderBy(m => m.DueAt)
+                .Take(limit)
+                .ToListAsync(ct);
+
+    private static Task<int> ReviewedTodayAsync(V2DbContext db, UserIdentity user, Instant now, CancellationToken ct)
+    {
+        var userId = V2RowMapping.V2Id(user);
+        var (start, end) = V2Today.For(user, now);
+        return db.ReviewLogs.CountAsync(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end, ct);
+    }
+}

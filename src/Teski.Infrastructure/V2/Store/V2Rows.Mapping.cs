@@ -1,0 +1,112 @@
+using Microsoft.EntityFrameworkCore;
+using Teski.Application.Common.Stores;
+using Teski.Domain.Memory;
+using Teski.Domain.Users;
+
+namespace Teski.Infrastructure.V2.Store;
+
+/// <summary>Rows ↔ domain objects, and the row locks the read-modify-write flows take.</summary>
+internal static class V2RowMapping
+{
+    public static V2UserRow ToRow(V2User u) => new()
+    {
+        Id = u.Id,
+        CreatedAt = u.CreatedAt,
+        Timezone = u.Timezone,
+        DisplayName = u.DisplayName,
+        Email = u.Email,
+        StreakDays = u.StreakDays,
+        LastStreakAt = u.LastStreakAt,
+        Persona = u.Persona,
+        IsPro = u.IsPro,
+        ProUntil = u.ProUntil,
+        InstitutionId = u.InstitutionId,
+        AnalyticsConsent = u.AnalyticsConsent,
+        IsInstitutionAdmin = u.IsInstitutionAdmin,
+    };
+
+    public static V2User ToDomain(V2UserRow r) => V2User.Rehydrate(
+        r.Id, r.CreatedAt, r.Timezone, r.DisplayName, r.Email, r.StreakDays, r.LastStreakAt, r.Persona, r.IsPro,
+        r.ProUntil, r.InstitutionId, r.AnalyticsConsent, r.IsInstitutionAdmin);
+
+    public static MemoryItem ToDomain(MemoryItemRow r) => MemoryItem.Rehydrate(
+        r.Id, r.UserId, r.TaskId, r.Concept, r.Ease, r.Interval, r.DueAt, r.Stability, r.Difficulty, r.Lapses);
+
+    public static MemoryItemRow ToRow(MemoryItem m)
+    {
+        var row = new MemoryItemRow { Id = m.Id, UserId = m.UserId, Concept = m.Concept };
+        CopyState(m, row);
+        return row;
+    }
+
+    public static void CopyState(MemoryItem m, MemoryItemRow row)
+    {
+        row.TaskId = m.TaskId;
+        row.Ease = m.Ease;
+        row.Interval = m.Interval;
+        row.DueAt = m.DueAt;
+        row.Stability = m.Stability;
+        row.Difficulty = m.Difficulty;
+        row.Lapses = m.Lapses;
+    }
+
+    /// <summary>The v2 id of a person; every v2 port call gets an identity this store resolved, which always has one.</summary>
+    public static Guid V2Id(UserIdentity user) =>
+        user.V2Id ?? throw new InvalidOperationException("The v2 store needs a resolved v2 user id (call Users.ResolveAsync first).");
+
+    /// <summary>
+    /// The user row, tracked, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
+    /// already excludes other writers). Taken first by every flow that reads and then rewrites per-user state
+    /// (streak, today's count, the one item per concept), which serializes them per user.
+    /// </summary>
+    public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct)
+    {
+        Forget<V2UserRow>(db, r => r.Id == userId);
+        if (V2Store.IsSqlite(db))
+        {
+            return await db.Users.AsTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
+        }
+        var rows = await db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR UPDATE", userId).AsTracking().ToListAsync(ct);
+        return rows.FirstOrDefault();
+    }
+
+    /// <summary>The user's memory item by id or by concept, tracked and (PostgreSQL) locked; null when not the user's.</summary>
+    public static async Task<MemoryItemRow?> LockItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct)
+    {
+        if (memoryId is null && concept is null)
+        {
+            return null;
+        }
+        Forget<MemoryItemRow>(db, r => r.UserId == userId && (memoryId != null ? r.Id == memoryId : r.Concept == concept));
+        if (V2Store.IsSqlite(db))
+        {
+            return memoryId is { } id
+                ? await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.Id == id && m.UserId == userId, ct)
+                : await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.UserId == userId && m.Concept == concept, ct);
+        }
+        var rows = memoryId is { } mid
+            ? await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR UPDATE", mid, userId).AsTracking().ToListAsync(ct)
+            : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
+        return rows.FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Detaches already tracked copies: EF's identity resolution would otherwise return them with the values read
+    /// before the lock was taken, and the write would be based on stale state (a lost update).
+    /// </summary>
+    private static void Forget<T>(V2DbContext db, Func<T, bool> match)
+        where T : class
+    {
+        foreach (var entry in db.ChangeTracker.Entries<T>().Where(e => match(e.Entity)).ToList())
+        {
+            entry.State = EntityState.Detached;
+        }
+    }
+}
+
+/// <summary>"Today" in the user's zone, as the UTC range the counts use (v2-schema.md, "User-local day").</summary>
+internal static class V2Today
+{
+    public static (NodaTime.Instant Start, NodaTime.Instant End) For(UserIdentity user, NodaTime.Instant now) =>
+        UserDay.Today(now, UserDay.ResolveZone(user.TimeZone));
+}

@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Teski.Application.Common.Stores;
+
+namespace Teski.Infrastructure.V2.Store;
+
+public static class V2StoreAdapterServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="V2Store"/> as a scoped <see cref="IStore"/>. It needs an
+    /// <see cref="IDbContextFactory{V2DbContext}"/> (registered by the v2 store's own setup, <c>AddV2Store</c>); each scope
+    /// gets its own context from it.
+    /// </summary>
+    public static IServiceCollection AddV2StoreAdapters(this IServiceCollection services)
+    {
+        services.AddScoped<V2Store>();
+        services.AddScoped<IStore>(sp => sp.GetRequiredService<V2Store>());
+        return services;
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Teski.Application.Common.Identity;
+using Teski.Application.Common.Stores;
+using Teski.Domain.Common;
+using Teski.Domain.Persona;
+using Teski.Domain.Users;
+
+namespace Teski.Infrastructure.V2.Store;
+
+/// <summary>People in v2: the <c>user</c> table, and <c>legacy_user_map</c> for legacy ids.</summary>
+internal sealed class V2UserPort(V2Store store) : IUserPort
+{
+    public Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct) =>
+        create
+            ? store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct)
+            : store.RunAsync(db => ResolveAsync(db, user, hint, create: false, now, ct), ct);
+
+    public Task LinkAsync(long legacyId, Guid v2Id, CancellationToken ct) =>
+        store.RunAsync(db => LinkAsync(db, legacyId, v2Id, ct), ct);
+
+    private static async Task<UserIdentity?> ResolveAsync(V2DbContext db, UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
+    {
+        // Reads are untracked on purpose: a flow that later rewrites the user row locks and re-reads it, and a copy
+        // tracked from here would hide the locked, current values.
+        if (user.V2Id is { } id)
+        {
+            var row = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
+            if (row is null)
+            {
+                if (!create)
+                {
+                    return null;
+                }
+                row = await CreateAsync(db, id, now, ct);
+            }
+            if (create && hint?.LegacyId is { } hinted)
+            {
+                // A person the legacy side already knows (mirrored fact): record the pair now, as the backfill would.
+                await LinkAsync(db, hinted, id, ct);
+            }
+            var legacy = await db.LegacyUserMaps.AsNoTracking()
+                .Where(m => m.UserId == id)
+                .OrderBy(m => m.LegacyUserId)
+                .Select(m => (long?)m.LegacyUserId)
+                .FirstOrDefaultAsync(ct);
+            return Identity(row, legacy);
+        }
+
+        var legacyId = user.LegacyId ?? throw new ArgumentException("empty user ref", nameof(user));
+        var key = MapKey(legacyId);
+        var mapped = await db.LegacyUserMaps.AsNoTracking()
+            .Where(m => m.LegacyUserId == key)
+            .Select(m => (Guid?)m.UserId)
+            .FirstOrDefaultAsync(ct);
+        if (mapped is { } mappedId)
+        {
+            var row = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == mappedId, ct)
+                ?? throw new InvalidOperationException($"legacy_user_map points legacy user {legacyId} at a missing v2 user {mappedId}");
+            return Identity(row, legacyId);
+        }
+        if (!create)
+        {
+            return null;
+        }
+        // The hint carries the id the other store already uses; otherwise the name-based id the backfill derives too.
+        var newId = hint?.V2Id ?? StableId.For("user", legacyId);
+        var existing = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == newId, ct)
+            ?? await CreateAsync(db, newId, now, ct);
+        db.LegacyUserMaps.Add(new LegacyUserMapRow { LegacyUserId = key, UserId = newId });
+        await db.SaveChangesAsync(ct);
+        return Identity(existing, legacyId);
+    }
+
+    private static async Task<V2UserRow> CreateAsync(V2DbContext db, Guid id, Instant now, CancellationToken ct)
+    {
+        var row = V2RowMapping.ToRow(V2User.CreateOnFirstUse(id, now, PersonaKeys.Default.ToWire()));
+        db.Users.Add(row);
+        await db.SaveChangesAsync(ct);
+        db.Entry(row).State = EntityState.Detached;
+        return row;
+    }
+
+    private static async Task<bool> LinkAsync(V2DbContext db, long legacyId, Guid v2Id, CancellationToken ct)
+    {
+        // Idempotent and race-free: the first link of a legacy id wins, later ones (same or other v2 id) are no-ops.
+        await V2Store.InsertIfAbsentAsync(db, "legacy_user_map", "legacy_user_id, user_id", [MapKey(legacyId), v2Id], ct);
+        return true;
+    }
+
+    /// <summary><c>legacy_user_map.legacy_user_id</c> is a 32-bit INT (the previous stack's column); legacy ids fit.</summary>
+    private static int MapKey(long legacyId) =>
+        legacyId is > 0 and <= int.MaxValue
+            ? (int)legacyId
+            : throw new ArgumentOutOfRangeException(nameof(legacyId), legacyId, "legacy user ids are positive 32-bit integers");
+
+    private static UserIdentity Identity(V2UserRow row, long? legacyId) =>
+        new(legacyId, row.Id, row.Timezone, row.AnalyticsConsent, row.Persona);
+}
