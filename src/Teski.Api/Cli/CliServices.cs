@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Teski.Api.Configuration;
+using Teski.Api.Hosting;
 
 namespace Teski.Api.Cli;
 
@@ -8,7 +9,7 @@ public static class CliServices
 {
     public static IServiceCollection AddTeskiOperatorVerbs(this IServiceCollection services)
     {
-        services.TryAddSingleton<IOperatorVerbs, NotImplementedOperatorVerbs>();
+        services.TryAddSingleton<IOperatorVerbs, OperatorVerbs>();
         return services;
     }
 
@@ -23,6 +24,7 @@ public static class CliServices
             .AddFilter("Microsoft", LogLevel.Warning)
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         services.AddTeskiConfiguration();
+        services.AddTeskiStores(configuration);
         configureServices?.Invoke(services);
         services.AddTeskiOperatorVerbs();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });

@@ -54,28 +54,6 @@ public sealed record RolloutStatusOptions;
 /// <summary>The CLI's two streams: <see cref="Out"/> for the summary (scripts parse it), <see cref="Error"/> for progress and errors.</summary>
 public sealed record CliConsole(TextWriter Out, TextWriter Error);
 
-/// <summary>Stands in until the stores and the migration engine exist.</summary>
-internal sealed class NotImplementedOperatorVerbs(CliConsole console) : IOperatorVerbs
-{
-    public Task<int> MigrateAsync(MigrateOptions options, CancellationToken cancellationToken) => NotYet("db migrate");
-
-    public Task<int> BackupAsync(BackupOptions options, CancellationToken cancellationToken) => NotYet("db backup");
-
-    public Task<int> DropLegacyAsync(DropLegacyOptions options, CancellationToken cancellationToken) => NotYet("db drop-legacy");
-
-    public Task<int> BackfillAsync(BackfillOptions options, CancellationToken cancellationToken) => NotYet("backfill");
-
-    public Task<int> VerifyAsync(VerifyOptions options, CancellationToken cancellationToken) => NotYet("verify");
-
-    public Task<int> RolloutStatusAsync(RolloutStatusOptions options, CancellationToken cancellationToken) => NotYet("rollout status");
-
-    private async Task<int> NotYet(string verb)
-    {
-        await console.Error.WriteLineAsync($"{verb}: not implemented yet");
-        return CliExitCodes.Usage;
-    }
-}
-
 public static class CliExitCodes
 {
     public const int Success = 0;

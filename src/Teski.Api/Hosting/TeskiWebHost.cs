@@ -19,6 +19,7 @@ public static class TeskiWebHost
         var builder = WebApplication.CreateBuilder(args);
         builder.Services.AddTeskiConfiguration();
         builder.Services.AddTeskiApi();
+        builder.Services.AddTeskiStores(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestBodyLimit.MaxBytes);
         if (!HasConfiguredUrls(builder.Configuration))
         {

@@ -14,7 +14,7 @@ public sealed record AssignAbCommand(UserRef User, string Experiment) : IRequest
 
 public sealed class AssignAbValidator : AbstractValidator<AssignAbCommand>
 {
-    public AssignAbValidator() => RuleFor(x => x.Experiment).NotEmpty().MaximumLength(100).WithName("experiment");
+    public AssignAbValidator() => RuleFor(x => x.Experiment).NotEmpty().MaximumLength(100).OverridePropertyName("experiment");
 }
 
 public sealed class AssignAbHandler(IStoreRouter stores, IClock clock, V2RuleSettings rules) : IRequestHandler<AssignAbCommand, string>

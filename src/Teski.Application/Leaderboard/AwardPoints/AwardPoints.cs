@@ -18,9 +18,9 @@ public sealed class AwardPointsValidator : AbstractValidator<AwardPointsCommand>
 {
     public AwardPointsValidator()
     {
-        RuleFor(x => x.LeaderboardId).GreaterThan(0).WithName("leaderboard_id");
-        RuleFor(x => x.EventType).NotEmpty().MaximumLength(64).WithName("event_type");
-        RuleFor(x => x.Points).InclusiveBetween(-100_000, 100_000).When(x => x.Points is not null).WithName("points");
+        RuleFor(x => x.LeaderboardId).GreaterThan(0).OverridePropertyName("leaderboard_id");
+        RuleFor(x => x.EventType).NotEmpty().MaximumLength(64).OverridePropertyName("event_type");
+        RuleFor(x => x.Points).InclusiveBetween(-100_000, 100_000).When(x => x.Points is not null).OverridePropertyName("points");
     }
 }
 

@@ -18,8 +18,8 @@ public sealed class BuildResurfacePlanValidator : AbstractValidator<BuildResurfa
 {
     public BuildResurfacePlanValidator()
     {
-        RuleFor(x => x.Count).InclusiveBetween(1, 50).WithName("count");
-        RuleFor(x => x.HorizonMinutes).InclusiveBetween(1, 60 * 24 * 30).WithName("horizon_minutes");
+        RuleFor(x => x.Count).InclusiveBetween(1, 50).OverridePropertyName("count");
+        RuleFor(x => x.HorizonMinutes).InclusiveBetween(1, 60 * 24 * 30).OverridePropertyName("horizon_minutes");
     }
 }
 
@@ -38,7 +38,7 @@ public sealed record NextResurfacedQuery(UserRef? User, int Limit) : IRequest<IR
 
 public sealed class NextResurfacedValidator : AbstractValidator<NextResurfacedQuery>
 {
-    public NextResurfacedValidator() => RuleFor(x => x.Limit).InclusiveBetween(1, 50).WithName("limit");
+    public NextResurfacedValidator() => RuleFor(x => x.Limit).InclusiveBetween(1, 50).OverridePropertyName("limit");
 }
 
 public sealed class NextResurfacedHandler(IStoreRouter stores, IClock clock) : IRequestHandler<NextResurfacedQuery, IReadOnlyList<ResurfaceItem>>
@@ -62,8 +62,8 @@ public sealed class BuildReviewsValidator : AbstractValidator<BuildReviewsComman
 {
     public BuildReviewsValidator()
     {
-        RuleFor(x => x.MaxNew).InclusiveBetween(0, 50).WithName("max_new");
-        RuleFor(x => x.HorizonMinutes).InclusiveBetween(1, 60 * 24 * 30).WithName("horizon_minutes");
+        RuleFor(x => x.MaxNew).InclusiveBetween(0, 50).OverridePropertyName("max_new");
+        RuleFor(x => x.HorizonMinutes).InclusiveBetween(1, 60 * 24 * 30).OverridePropertyName("horizon_minutes");
     }
 }
 
@@ -86,7 +86,7 @@ public sealed record MarkMasteredCommand(UserRef User, string TemplateCode) : IR
 
 public sealed class MarkMasteredValidator : AbstractValidator<MarkMasteredCommand>
 {
-    public MarkMasteredValidator() => RuleFor(x => x.TemplateCode).NotEmpty().MaximumLength(255).WithName("template_code");
+    public MarkMasteredValidator() => RuleFor(x => x.TemplateCode).NotEmpty().MaximumLength(255).OverridePropertyName("template_code");
 }
 
 public sealed class MarkMasteredHandler(IStoreRouter stores, WriteScope scope, IClock clock) : IRequestHandler<MarkMasteredCommand, int>

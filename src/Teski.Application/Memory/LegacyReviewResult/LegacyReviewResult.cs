@@ -19,7 +19,7 @@ public sealed record LegacyReviewResultResponse(Instant NextReviewAt, double Eas
 
 public sealed class LegacyReviewResultValidator : AbstractValidator<LegacyReviewResultCommand>
 {
-    public LegacyReviewResultValidator() => RuleFor(x => x.TemplateCode).NotEmpty().MaximumLength(255).WithName("template_code");
+    public LegacyReviewResultValidator() => RuleFor(x => x.TemplateCode).NotEmpty().MaximumLength(255).OverridePropertyName("template_code");
 }
 
 public sealed class LegacyReviewResultHandler(IStoreRouter stores, WriteScope scope, IClock clock, V2RuleSettings rules)

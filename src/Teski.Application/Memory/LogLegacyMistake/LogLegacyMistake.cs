@@ -31,14 +31,14 @@ public sealed class LogLegacyMistakeValidator : AbstractValidator<LogLegacyMista
     public LogLegacyMistakeValidator()
     {
         RuleFor(x => x.ErrorType!).Must(t => LegacyMistakeClassifier.ErrorTypes.Contains(t))
-            .When(x => x.ErrorType is not null).WithName("error_type")
+            .When(x => x.ErrorType is not null).OverridePropertyName("error_type")
             .WithMessage("error_type must be one of " + string.Join(", ", LegacyMistakeClassifier.ErrorTypes));
         RuleFor(x => x.ErrorSubtype!).Must(t => LegacyMistakeClassifier.ErrorSubtypes.Contains(t))
-            .When(x => x.ErrorSubtype is not null).WithName("error_subtype")
+            .When(x => x.ErrorSubtype is not null).OverridePropertyName("error_subtype")
             .WithMessage("error_subtype must be one of " + string.Join(", ", LegacyMistakeClassifier.ErrorSubtypes));
-        RuleFor(x => x.TemplateCode).MaximumLength(255).WithName("template_code");
-        RuleFor(x => x.SkillId).GreaterThan(0).When(x => x.SkillId is not null).WithName("skill_id");
-        RuleFor(x => x.InstanceId).GreaterThan(0).When(x => x.InstanceId is not null).WithName("instance_id");
+        RuleFor(x => x.TemplateCode).MaximumLength(255).OverridePropertyName("template_code");
+        RuleFor(x => x.SkillId).GreaterThan(0).When(x => x.SkillId is not null).OverridePropertyName("skill_id");
+        RuleFor(x => x.InstanceId).GreaterThan(0).When(x => x.InstanceId is not null).OverridePropertyName("instance_id");
     }
 }
 

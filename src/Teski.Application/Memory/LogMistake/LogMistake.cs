@@ -20,8 +20,8 @@ public sealed class LogMistakeValidator : AbstractValidator<LogMistakeCommand>
 {
     public LogMistakeValidator()
     {
-        RuleFor(x => x.Concept).NotEmpty().MaximumLength(255).WithName("concept");
-        RuleFor(x => x.Raw).MaximumLength(10_000).WithName("raw");
+        RuleFor(x => x.Concept).NotEmpty().MaximumLength(255).OverridePropertyName("concept");
+        RuleFor(x => x.Raw).MaximumLength(10_000).OverridePropertyName("raw");
     }
 }
 

@@ -16,7 +16,7 @@ public sealed record LegacyReviewItem(long? ReviewCardId, string? TemplateCode, 
 
 public sealed class NextLegacyReviewsValidator : AbstractValidator<NextLegacyReviewsQuery>
 {
-    public NextLegacyReviewsValidator() => RuleFor(x => x.Count).InclusiveBetween(1, 50).WithName("count");
+    public NextLegacyReviewsValidator() => RuleFor(x => x.Count).InclusiveBetween(1, 50).OverridePropertyName("count");
 }
 
 public sealed class NextLegacyReviewsHandler(IStoreRouter stores, IClock clock, LegacyRuleSettings rules, V2RuleSettings v2Rules)

@@ -18,7 +18,7 @@ public sealed record NextReviewsResult(IReadOnlyList<DueItem> Items, int Remaini
 
 public sealed class NextReviewsValidator : AbstractValidator<NextReviewsQuery>
 {
-    public NextReviewsValidator() => RuleFor(x => x.Limit).InclusiveBetween(1, 50).WithName("limit");
+    public NextReviewsValidator() => RuleFor(x => x.Limit).InclusiveBetween(1, 50).OverridePropertyName("limit");
 }
 
 public sealed class NextReviewsHandler(IStoreRouter stores, IClock clock, V2RuleSettings rules)

@@ -19,8 +19,8 @@ public sealed class ReviewValidator : AbstractValidator<ReviewCommand>
 {
     public ReviewValidator()
     {
-        RuleFor(x => x.MemoryId).NotEmpty().WithName("memory_id");
-        RuleFor(x => x.Grade).InclusiveBetween(0, 5).WithName("grade");
+        RuleFor(x => x.MemoryId).NotEmpty().OverridePropertyName("memory_id");
+        RuleFor(x => x.Grade).InclusiveBetween(0, 5).OverridePropertyName("grade");
     }
 }
 

@@ -35,9 +35,9 @@ public sealed class PreviewNudgeValidator : AbstractValidator<PreviewNudgeQuery>
 {
     public PreviewNudgeValidator()
     {
-        RuleFor(x => x.Phase).NotEmpty().MaximumLength(64).WithName("phase");
-        RuleFor(x => x.RepeatedDeferrals).GreaterThanOrEqualTo(0).WithName("context.repeatedDeferrals");
-        RuleFor(x => x.RequestedMood).MaximumLength(64).WithName("requestedMood");
+        RuleFor(x => x.Phase).NotEmpty().MaximumLength(64).OverridePropertyName("phase");
+        RuleFor(x => x.RepeatedDeferrals).GreaterThanOrEqualTo(0).OverridePropertyName("context.repeatedDeferrals");
+        RuleFor(x => x.RequestedMood).MaximumLength(64).OverridePropertyName("requestedMood");
     }
 }
 

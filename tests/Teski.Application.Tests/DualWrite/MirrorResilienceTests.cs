@@ -1,0 +1,156 @@
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Teski.Application.Common.Identity;
+using Teski.Application.Common.Mirroring;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+using Teski.Application.Memory.LogLegacyMistake;
+using Teski.Application.Memory.LogMistake;
+using Teski.Infrastructure.Persistence;
+using Teski.Testing;
+
+namespace Teski.Application.Tests.DualWrite;
+
+/// <summary>The mirror is slow, down, or the process dies between commit and mirror: nothing is lost, nothing doubles.</summary>
+public class MirrorResilienceTests
+{
+    private static readonly UserRef Alice = UserRef.Legacy(21);
+    private static readonly UserRef Bob = UserRef.Legacy(22);
+
+    [Fact]
+    public async Task Requests_succeed_while_the_v2_mirror_is_down_and_the_backlog_drains_in_order_when_it_returns()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Sqlite, RolloutStage.DualWriteLegacyPrimary);
+        var v2File = h.V2Url.SqlitePath!;
+        var parked = v2File + ".away";
+
+        // The mirror store disappears: its file moves away (an empty file takes its place, with no tables).
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Move(v2File, parked);
+        for (var i = 0; i < 3; i++)
+        {
+            await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, $"t-{i}", null, "recall", null, "{}", V1: true));
+            await h.SendAsync(new LogLegacyMistakeCommand(Bob, null, $"t-{i}", null, "recall", null, "{}", V1: true));
+            h.Clock.AdvanceSeconds(1);
+        }
+
+        (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(6);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(6);
+        h.Metrics.FailedAttempts.Should().BeGreaterThan(0);
+
+        // The store comes back; the background pass (after the backoff) applies everything, once.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(v2File);
+        File.Move(parked, v2File);
+        h.Clock.Advance(Duration.FromMinutes(10));
+        await h.DrainAsync();
+
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(6);
+        (await h.CountAsync(StoreKind.V2, "memoryitem")).Should().Be(6);
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(6);
+        // Draining again changes nothing.
+        await h.DrainAsync();
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(6);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_record_whose_mirror_commit_happened_before_a_crash_is_not_applied_twice(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteV2Primary);
+        var user = UserRef.V2(Guid.NewGuid());
+        await h.SendAsync(new LogMistakeCommand(user, "vectors", null, null, null, null));
+        (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(1);
+
+        // Simulate the crash window: the mirror committed, but the primary never marked the record applied.
+        await h.ScalarAsync(StoreKind.V2, "UPDATE teski_mirror_backlog SET applied_at = NULL");
+        h.Clock.Advance(Duration.FromMinutes(1));
+        var applied = await h.DrainAsync();
+
+        applied.Should().Be(1, "the record is settled on restart");
+        (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(1, "the mirror's ledger recognised the record");
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_record_left_behind_by_a_crash_before_the_mirror_is_applied_exactly_once_on_restart(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        // A backlog record written in the primary's transaction, but the process died before mirroring it.
+        var fact = new MistakeFact(new UserIdentity(31, null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
+            new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, "skill:4", null, 4, null, "other", null, "legacy:other", "{}", null));
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+            await using var tx = await primary.BeginAsync(CancellationToken.None);
+            await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+        }
+
+        // "Restart": a fresh service provider over the same stores runs the dispatcher, twice.
+        var restarted = h.WithStage(RolloutStage.DualWriteLegacyPrimary);
+        try
+        {
+            (await restarted.DrainAsync()).Should().Be(1);
+            (await restarted.DrainAsync()).Should().Be(0);
+        }
+        finally
+        {
+            await restarted.Services.DisposeAsync();
+        }
+
+        (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'skill:4'")).Should().Be(1);
+        (await h.CountAsync(StoreKind.V2, "legacy_user_map", "legacy_user_id = 31")).Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Two_dispatchers_draining_the_same_backlog_apply_each_record_once(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+            await using var tx = await primary.BeginAsync(CancellationToken.None);
+            for (var i = 0; i < 40; i++)
+            {
+                var fact = new MistakeFact(new UserIdentity(100 + (i % 5), null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
+                    new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, $"c-{i}", $"c-{i}", null, null, "other", null, "legacy:other", "{}", null));
+                await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
+            }
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        var other = h.WithStage(RolloutStage.DualWriteLegacyPrimary);
+        try
+        {
+            var both = await Task.WhenAll(Drain(h), Drain(other));
+            both.Sum().Should().Be(40);
+        }
+        finally
+        {
+            await other.Services.DisposeAsync();
+        }
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(40);
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(40);
+
+        static async Task<int> Drain(StoreHarness x)
+        {
+            var total = 0;
+            for (var round = 0; round < 100; round++)
+            {
+                var n = await x.DrainAsync();
+                total += n;
+                if (n == 0 && await x.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL") == 0)
+                {
+                    break;
+                }
+            }
+            return total;
+        }
+    }
+}
