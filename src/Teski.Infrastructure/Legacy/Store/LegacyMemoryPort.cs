@@ -1,0 +1,335 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+using Teski.Application.Memory;
+using Teski.Domain.Memory;
+
+namespace Teski.Infrastructure.Legacy.Store;
+
+/// <summary>
+/// The memory module as the legacy app stores it: <c>mistake_logs</c>, <c>memory_stats</c>, <c>review_cards</c> (legacy
+/// SM-2) and <c>resurface_plans</c>. Every write locks the user first (see <see cref="LegacyStore"/>). Datetime filters
+/// run in memory on the user's rows: the legacy text may be hand-edited (offsets, <c>T</c>), which a text comparison
+/// in SQLite would misorder, and one user's cards and plans are few.
+/// </summary>
+internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort
+{
+    public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct)
+    {
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var log = LegacyMistakeLog.Log(userId, entry.SkillId, entry.TemplateCode, entry.InstanceId, entry.ErrorType,
+                entry.ErrorSubtype, entry.DetailJson, now);
+            var row = new LegacyMistakeLogRow
+            {
+                UserId = userId,
+                SkillId = Int(log.SkillId),
+                TemplateCode = log.TemplateCode,
+                InstanceId = Int(log.InstanceId),
+                ErrorType = log.ErrorType,
+                // Older databases lack the column; the model does not map it there, so the value is dropped.
+                ErrorSubtype = db.HasErrorSubtype ? log.ErrorSubtype : null,
+                // A v2 mistake's raw text need not be JSON, and the PostgreSQL column is `json`: keep it as {"raw": …}.
+                Detail = LegacyJson.ToValidJson(log.DetailJson),
+                Weight = log.Weight,
+                OccurredAt = log.OccurredAt,
+            };
+            db.MistakeLogs.Add(row);
+
+            var statsRow = await FindStatsAsync(db, userId, log.SkillId, ct);
+            if (statsRow is null)
+            {
+                statsRow = new LegacyMemoryStatsRow();
+                LegacyMemoryStats.FirstMistake(userId, log.SkillId, now).CopyTo(statsRow);
+                db.MemoryStats.Add(statsRow);
+            }
+            else
+            {
+                var stats = statsRow.ToDomain();
+                stats.RecordMistake(now);
+                stats.CopyTo(statsRow);
+            }
+
+            // The plain legacy log does not touch cards; /log/v1 and a mirrored v2 mistake schedule the template's card.
+            if (entry.Origin is MistakeOrigin.LegacyV1 or MistakeOrigin.V2 && !string.IsNullOrEmpty(entry.TemplateCode))
+            {
+                var cardRow = await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == entry.TemplateCode).FirstOrDefaultAsync(ct);
+                if (cardRow is null)
+                {
+                    db.ReviewCards.Add(LegacyReviewCard.New(userId, log.SkillId, entry.TemplateCode, now).ToRow());
+                }
+                else
+                {
+                    var card = cardRow.ToDomain();
+                    card.ScheduleAfterMistake(now);
+                    card.CopyTo(cardRow);
+                }
+            }
+            await db.SaveChangesAsync(ct);
+            // No legacy_row_link for a mirrored v2 mistake: the fact does not carry the v2 mistake id (docs/legacy-store-adapters.md).
+            return new MistakeLogged(row.Id, null, null, entry.Concept, entry.Subtype);
+        }, ct);
+    }
+
+    public Task<ReviewRecorded?> ReviewAsync(UserIdentity user, ReviewTarget target, int grade, Instant now, V2RuleSettings rules, CancellationToken ct)
+    {
+        if (target.MemoryId is not null || string.IsNullOrEmpty(target.Concept) || user.LegacyId is null)
+        {
+            // A v2 memory item id means nothing here; the legacy card is named by its template code.
+            return Task.FromResult<ReviewRecorded?>(null);
+        }
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var row = await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == target.Concept).FirstOrDefaultAsync(ct);
+            if (row is null)
+            {
+                return null;
+            }
+            var card = row.ToDomain();
+            // The legacy API only knows right/wrong; a v2 grade maps as the legacy bridge did (correct = grade ≥ 3).
+            var result = card.ApplyResult(grade >= 3, now);
+            card.CopyTo(row);
+            await db.SaveChangesAsync(ct);
+            return new ReviewRecorded(null, row.Id, target.Concept, result.NextReviewAt, result.IntervalDays, result.Easiness,
+                XpAwarded: 0, FirstReviewToday: false, StreakDays: 0, BadgeEarned: null);
+        }, ct);
+    }
+
+    public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct)
+    {
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var rows = await db.MistakeLogs
+                .Where(m => m.UserId == userId && m.TemplateCode == templateCode && m.ResolvedAt == null)
+                .ToListAsync(ct);
+            var byId = rows.ToDictionary(r => (long)r.Id);
+            var picked = LegacyMastery.PickToResolve(rows.Select(r => r.ToDomain()));
+            foreach (var mistake in picked)
+            {
+                mistake.Resolve(now);
+                var row = byId[mistake.Id];
+                row.ResolvedAt = mistake.ResolvedAt;
+                row.Weight = mistake.Weight;
+            }
+
+            // The stats row of the skill of the most recent resolved mistake (NULL skill when none was resolved, or the
+            // template's mistakes had no skill): the legacy handler updated one stats row per mastery.
+            var skill = picked.Count > 0 ? picked[0].SkillId : null;
+            var statsRow = await FindStatsAsync(db, userId, skill, ct);
+            if (statsRow is null)
+            {
+                statsRow = new LegacyMemoryStatsRow();
+                LegacyMemoryStats.FirstMastery(userId, skill, now).CopyTo(statsRow);
+                db.MemoryStats.Add(statsRow);
+            }
+            else
+            {
+                var stats = statsRow.ToDomain();
+                stats.RecordMastery(now);
+                stats.CopyTo(statsRow);
+            }
+            await db.SaveChangesAsync(ct);
+            return picked.Count;
+        }, ct);
+    }
+
+    public Task<int> BuildResurfacePlanAsync(UserIdentity user, int count, int horizonMinutes, Instant now, LegacyRuleSettings rules, CancellationToken ct)
+    {
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var mistakes = await db.MistakeLogs.AsNoTracking()
+                .Where(m => m.UserId == userId && m.ResolvedAt == null)
+                .ToListAsync(ct);
+            var plan = LegacyResurface.Plan(mistakes.Select(m => m.ToDomain()), count, horizonMinutes, rules.HalfLifeDays, now);
+            var inserted = 0;
+            foreach (var item in plan)
+            {
+                // unique (user_id, template_code, scheduled_for): a plan already there is kept, not duplicated or failed on.
+                inserted += await LegacyStore.InsertIfAbsentAsync(db, "resurface_plans",
+                    "user_id, skill_id, template_code, scheduled_for, status, created_at",
+                    [userId, Int(item.SkillId), item.TemplateCode, new WallUtc(item.ScheduledFor), LegacyResurfacePlanStatuses.Pending, new WallUtc(now)], ct);
+            }
+            return inserted;
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<ResurfaceItem>> TakeResurfacedAsync(UserIdentity user, int limit, Instant now, CancellationToken ct)
+    {
+        if (user.LegacyId is null || limit <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<ResurfaceItem>>([]);
+        }
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync<IReadOnlyList<ResurfaceItem>>(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var pending = await db.ResurfacePlans
+                .Where(p => p.UserId == userId && p.Status == LegacyResurfacePlanStatuses.Pending)
+                .ToListAsync(ct);
+            var due = pending.Where(p => p.ScheduledFor <= now).OrderBy(p => p.ScheduledFor).ThenBy(p => p.Id).Take(limit).ToList();
+            var items = new List<ResurfaceItem>(due.Count);
+            foreach (var plan in due)
+            {
+                // A plan without a template cannot be shown: the legacy app marked it skipped and left it out (it still
+                // used up one of the `limit` slots, as the legacy query's LIMIT did).
+                if (string.IsNullOrEmpty(plan.TemplateCode))
+                {
+                    plan.Status = LegacyResurfacePlanStatuses.Skipped;
+                    continue;
+                }
+                plan.Status = LegacyResurfacePlanStatuses.Served;
+                items.Add(new ResurfaceItem(plan.TemplateCode, await LatestInstanceAsync(db, userId, plan.TemplateCode, ct)));
+            }
+            await db.SaveChangesAsync(ct);
+            return items;
+        }, ct);
+    }
+
+    public Task<int> BuildReviewsAsync(UserIdentity user, int maxNew, int horizonMinutes, Instant now, LegacyRuleSettings rules, CancellationToken ct)
+    {
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var queued = (await db.ReviewCards.Where(c => c.UserId == userId).ToListAsync(ct)).Where(c => c.IsQueued()).ToList();
+            // The legacy back-off: a long queue, or anything already due, means the learner has enough to do.
+            if (queued.Count > rules.SrsQueueBackoff || queued.Any(c => c.NextReviewAt <= now))
+            {
+                return 0;
+            }
+            var horizon = now + Duration.FromMinutes(Math.Max(0, horizonMinutes));
+            var soonest = queued.OrderBy(c => c.NextReviewAt).ThenBy(c => c.Id).Take(Math.Max(0, maxNew)).ToList();
+            foreach (var card in soonest)
+            {
+                // A schedule adjustment, not a card event: updated_at (the "served"/"reviewed" clock) is left alone.
+                if (horizon < card.NextReviewAt)
+                {
+                    card.NextReviewAt = horizon;
+                }
+            }
+            await db.SaveChangesAsync(ct);
+            return soonest.Count;
+        }, ct);
+    }
+
+    public Task<IReadOnlyList<QueuedReview>> ServeDueReviewsAsync(UserIdentity user, int count, Instant now, LegacyRuleSettings rules, CancellationToken ct)
+    {
+        if (user.LegacyId is null || count <= 0)
+        {
+            return Task.FromResult<IReadOnlyList<QueuedReview>>([]);
+        }
+        var userId = UserId(user);
+        now = LegacyRowMapping.Micros(now);
+        return store.WriteAsync<IReadOnlyList<QueuedReview>>(async db =>
+        {
+            await LegacyStore.LockUserAsync(db, userId, ct);
+            var cards = await db.ReviewCards.Where(c => c.UserId == userId).ToListAsync(ct);
+            // The daily cap counts cards served in the last 24 h: status `served` and updated_at (the serve time, as
+            // MarkServed sets it) within the window. A card answered since then is completed/scheduled and no longer counts.
+            var windowStart = now - Duration.FromHours(24);
+            var servedRecently = cards.Count(c => c.Status == LegacyReviewCardStatuses.Served && c.UpdatedAt >= windowStart);
+            var take = Math.Min(count, Math.Max(0, rules.SrsDailyCap - servedRecently));
+            var due = cards.Where(c => c.IsQueued() && c.NextReviewAt <= now)
+                .OrderBy(c => c.NextReviewAt).ThenBy(c => c.Id).Take(take).ToList();
+            var items = new List<QueuedReview>(due.Count);
+            foreach (var row in due)
+            {
+                var card = row.ToDomain();
+                card.MarkServed(now);
+                card.CopyTo(row);
+                var instance = string.IsNullOrEmpty(row.TemplateCode) ? null : await LatestInstanceAsync(db, userId, row.TemplateCode, ct);
+                items.Add(new QueuedReview(row.Id, null, row.TemplateCode, instance, LegacyRowMapping.Concept(row.TemplateCode, row.SkillId)));
+            }
+            await db.SaveChangesAsync(ct);
+            return items;
+        }, ct);
+    }
+
+    public Task<DueReviews> NextDueAsync(UserIdentity user, int limit, Instant now, CancellationToken ct)
+    {
+        if (user.LegacyId is null)
+        {
+            return Task.FromResult(new DueReviews([], 0));
+        }
+        var userId = UserId(user);
+        return store.RunAsync(async db =>
+        {
+            var cards = await db.ReviewCards.AsNoTracking().Where(c => c.UserId == userId).ToListAsync(ct);
+            var due = cards.Where(c => c.IsQueued() && c.NextReviewAt <= now)
+                .OrderBy(c => c.NextReviewAt).ThenBy(c => c.Id).Take(Math.Max(0, limit))
+                .Select(c => new DueItem(null, c.Id, LegacyRowMapping.Concept(c.TemplateCode, c.SkillId), c.NextReviewAt))
+                .ToList();
+            return new DueReviews(due, ReviewedToday(cards, user, now).Count);
+        }, ct);
+    }
+
+    public Task<MemoryStatsView> StatsAsync(UserIdentity user, Instant now, CancellationToken ct)
+    {
+        if (user.LegacyId is null)
+        {
+            return Task.FromResult(new MemoryStatsView(0, 0, 0, 0, 0));
+        }
+        var userId = UserId(user);
+        return store.RunAsync(async db =>
+        {
+            var cards = await db.ReviewCards.AsNoTracking().Where(c => c.UserId == userId).ToListAsync(ct);
+            var today = ReviewedToday(cards, user, now);
+            var dueCount = cards.Count(c => c.IsQueued() && c.NextReviewAt <= now);
+            // The legacy schema keeps no review history and no streak: legacy streak is 0.
+            return new MemoryStatsView(today.Count, 0, dueCount, today.Count(c => c.LastResult == true), today.Count(c => c.LastResult == false));
+        }, ct);
+    }
+
+    /// <summary>
+    /// An approximation (the legacy schema has no review log): the cards last touched during the user's local day whose
+    /// <c>last_result</c> is set. A card reviewed twice today counts once; a card answered earlier and merely served
+    /// today counts too.
+    /// </summary>
+    private static List<LegacyReviewCardRow> ReviewedToday(List<LegacyReviewCardRow> cards, UserIdentity user, Instant now)
+    {
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(user.TimeZone) ?? LegacyTime.Helsinki;
+        var day = now.InZone(zone).Date;
+        return cards.Where(c => c.LastResult is not null && c.UpdatedAt.InZone(zone).Date == day).ToList();
+    }
+
+    private static Task<LegacyMemoryStatsRow?> FindStatsAsync(LegacyDbContext db, int userId, long? skillId, CancellationToken ct)
+    {
+        var skill = Int(skillId);
+        return skill is { } s
+            ? db.MemoryStats.Where(m => m.UserId == userId && m.SkillId == s).FirstOrDefaultAsync(ct)
+            : db.MemoryStats.Where(m => m.UserId == userId && m.SkillId == null).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// The instance to show again for a template: the <c>instance_id</c> of the user's most recent mistake on it that
+    /// names one (plans and cards do not store an instance).
+    /// </summary>
+    private static async Task<long?> LatestInstanceAsync(LegacyDbContext db, int userId, string templateCode, CancellationToken ct)
+    {
+        var candidates = await db.MistakeLogs.AsNoTracking()
+            .Where(m => m.UserId == userId && m.TemplateCode == templateCode && m.InstanceId != null)
+            .Select(m => new { m.Id, m.InstanceId, m.OccurredAt })
+            .ToListAsync(ct);
+        return candidates.OrderByDescending(m => m.OccurredAt).ThenByDescending(m => m.Id).Select(m => (long?)m.InstanceId).FirstOrDefault();
+    }
+
+    private static int UserId(UserIdentity user) =>
+        user.LegacyId is { } id ? checked((int)id) : throw new InvalidOperationException("the legacy store needs the user's legacy id");
+
+    private static int? Int(long? value) => value is { } v ? checked((int)v) : null;
+}

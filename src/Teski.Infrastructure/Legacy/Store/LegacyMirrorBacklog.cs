@@ -1,0 +1,104 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Teski.Application.Common.Stores;
+
+namespace Teski.Infrastructure.Legacy.Store;
+
+/// <summary>
+/// The transactional outbox (<c>teski_mirror_backlog</c>) and exactly-once ledger (<c>teski_mirror_applied</c>) in the
+/// legacy store (ADR 0004): written while legacy is primary, and read as the mirror's ledger while v2 is primary.
+/// </summary>
+internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
+{
+    public Task AddAsync(Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
+        store.RunAsync(async db =>
+        {
+            db.MirrorBacklog.Add(new MirrorBacklogRow
+            {
+                Id = id,
+                Stream = stream,
+                Kind = kind,
+                Payload = payload,
+                CreatedAt = now,
+                Attempts = 0,
+                NextAttemptAt = now,
+            });
+            return await db.SaveChangesAsync(ct);
+        }, ct);
+
+    public async Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, string? stream, CancellationToken ct)
+    {
+        if (max <= 0)
+        {
+            return [];
+        }
+        // Its own context, connection and short transaction: a claim must be visible to other instances at once,
+        // whatever transaction the caller's scope has open. (On SQLite, do not call this while the same process holds
+        // an open write transaction on the file: the claim would wait for it.)
+        await using var db = await store.SideContextAsync(ct);
+        try
+        {
+            await using var tx = await LegacyStore.BeginOnAsync(db, null, ct);
+            // Only the head of each stream (its lowest unapplied seq), and only when that head is due: a later record of a
+            // stream whose head is leased or backing off waits, so a stream is applied in order.
+            var heads = await db.MirrorBacklog.AsNoTracking()
+                .Where(b => b.AppliedAt == null && (stream == null || b.Stream == stream))
+                .Where(b => !db.MirrorBacklog.Any(o => o.Stream == b.Stream && o.AppliedAt == null && o.Seq < b.Seq))
+                .Where(b => b.NextAttemptAt <= now)
+                .OrderBy(b => b.Seq)
+                .Take(max)
+                .ToListAsync(ct);
+
+            var until = now + lease;
+            var claimed = new List<MirrorRecord>(heads.Count);
+            foreach (var head in heads)
+            {
+                var seen = head.NextAttemptAt;
+                // Compare-and-set: only one claimer moves next_attempt_at from the value it saw; the others match no row.
+                var won = await db.MirrorBacklog
+                    .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(b => b.NextAttemptAt, until)
+                        .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct);
+                if (won == 1)
+                {
+                    claimed.Add(new MirrorRecord(head.Id, head.Seq, head.Stream, head.Kind, head.Payload, head.CreatedAt, head.Attempts + 1, until));
+                }
+            }
+            await tx.CommitAsync(ct);
+            return claimed;
+        }
+        catch (Exception ex) when (LegacyStore.IsConflict(ex))
+        {
+            throw LegacyStore.Conflict(ex);
+        }
+    }
+
+    public Task MarkAppliedAsync(Guid id, Instant now, CancellationToken ct) =>
+        store.RunAsync(db => db.MirrorBacklog.Where(b => b.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(b => b.AppliedAt, now), ct), ct);
+
+    public Task MarkFailedAsync(Guid id, string error, Instant nextAttemptAt, CancellationToken ct) =>
+        store.RunAsync(db => db.MirrorBacklog.Where(b => b.Id == id && b.AppliedAt == null)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(b => b.LastError, error)
+                .SetProperty(b => b.NextAttemptAt, nextAttemptAt), ct), ct);
+
+    public Task<BacklogStatus> StatusAsync(Instant now, CancellationToken ct) =>
+        store.RunAsync(async db =>
+        {
+            var pending = db.MirrorBacklog.AsNoTracking().Where(b => b.AppliedAt == null);
+            var count = await pending.LongCountAsync(ct);
+            // Failing = a pending record whose last attempt failed (a claimed-but-in-flight one has no error yet).
+            var failing = await pending.LongCountAsync(b => b.LastError != null, ct);
+            // Oldest by seq: seq follows creation, and ordering by the number works on both providers.
+            var oldest = await pending.OrderBy(b => b.Seq).Select(b => (Instant?)b.CreatedAt).FirstOrDefaultAsync(ct);
+            return new BacklogStatus(count, oldest is { } o ? now - o : null, failing);
+        }, ct);
+
+    public Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct) =>
+        store.RunAsync(async db =>
+            // ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error would abort the
+            // transaction that applies (or skips) the mirrored write.
+            await LegacyStore.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [recordId, now], ct) == 1, ct);
+}
