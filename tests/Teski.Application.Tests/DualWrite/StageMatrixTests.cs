@@ -151,6 +151,8 @@ public class StageMatrixTests
     {
         await using var h = await StoreHarness.CreateAsync(provider, stage);
         await h.ScalarAsync(StoreKind.Legacy,
+            "INSERT INTO \"user\" (id, email, hashed_password, role, created_at, onboarded) VALUES (7, 'seven@example.com', '', 'STUDENT', '2025-01-01 00:00:00.000000', false)");
+        await h.ScalarAsync(StoreKind.Legacy,
             "INSERT INTO leaderboard (id, name, join_code, created_at, creator_user_id) VALUES (1, 'Class', 'ABC', '2025-01-01 00:00:00.000000', 7)");
 
         await h.SendAsync(new AwardPointsCommand(1, LegacyUser, "task_completed", null, null));

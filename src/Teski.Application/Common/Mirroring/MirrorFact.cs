@@ -38,6 +38,8 @@ public abstract record MirrorFact(UserIdentity User, Instant At)
 
     public static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
     {
+        // PostgreSQL's jsonb does not keep key order, so the "fact" discriminator may not come first.
+        AllowOutOfOrderMetadataProperties = true,
         Converters = { new InstantJsonConverter() },
     };
 

@@ -196,7 +196,11 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
         var placeholders = string.Join(", ", values.Select((v, i) =>
             !sqlite && v is WallUtc or WallHelsinki ? "CAST({" + i + "} AS timestamp)" : "{" + i + "}"));
         var sql = "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT DO NOTHING";
-        return db.Database.ExecuteSqlRawAsync(sql, values.Select(v => Param(sqlite, v)), ct);
+        // Explicit DbParameters: EF cannot infer a store type for a bare DBNull (a NULL column value).
+        var parameters = values.Select((v, i) => sqlite
+            ? (object)new Microsoft.Data.Sqlite.SqliteParameter("@p" + i, Param(sqlite, v))
+            : new Npgsql.NpgsqlParameter("@p" + i, Param(sqlite, v)));
+        return db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
     /// <summary>
