@@ -13,8 +13,8 @@ using Teski.Api.Auth;
 using Teski.Api.Configuration;
 using Teski.Api.Endpoints;
 using Teski.Api.Errors;
-using Teski.Testing;
 using Teski.Application.Common.Identity;
+using Teski.Testing;
 
 namespace Teski.Api.Tests;
 

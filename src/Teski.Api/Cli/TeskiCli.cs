@@ -4,8 +4,8 @@ using System.CommandLine.Invocation;
 using Teski.Api.Auth;
 using Teski.Api.Configuration;
 using Teski.Api.Hosting;
-using Teski.Infrastructure.Persistence;
 using Teski.Application.Common.Identity;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Api.Cli;
 

@@ -1,6 +1,6 @@
 using FluentValidation;
-using Microsoft.Extensions.DependencyInjection;
 using Mediator;
+using Microsoft.Extensions.DependencyInjection;
 using Teski.Application.Analytics.AssignAb;
 using Teski.Application.Common.Identity;
 using Teski.Application.Common.Settings;

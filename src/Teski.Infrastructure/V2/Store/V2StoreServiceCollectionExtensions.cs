@@ -1,6 +1,6 @@
-using Teski.Application.Common.Settings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Teski.Application.Common.Settings;
 using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.V2.Store;
