@@ -193,10 +193,14 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
     internal static Task<int> InsertIfAbsentAsync(LegacyDbContext db, string table, string columns, object?[] values, CancellationToken ct)
     {
         var sqlite = db.Database.IsSqlite();
+        // Explicit DbParameters: EF cannot infer a type mapping for a bare NULL argument.
+        var parameters = values.Select((v, i) => sqlite
+            ? (DbParameter)new SqliteParameter("@p" + i, Param(true, v))
+            : new NpgsqlParameter("p" + i, Param(false, v))).ToArray();
         var placeholders = string.Join(", ", values.Select((v, i) =>
-            !sqlite && v is WallUtc or WallHelsinki ? "CAST({" + i + "} AS timestamp)" : "{" + i + "}"));
+            !sqlite && v is WallUtc or WallHelsinki ? "CAST(@p" + i + " AS timestamp)" : "@p" + i));
         var sql = "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT DO NOTHING";
-        return db.Database.ExecuteSqlRawAsync(sql, values.Select(v => Param(sqlite, v)), ct);
+        return db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
     /// <summary>
