@@ -193,13 +193,13 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
     internal static Task<int> InsertIfAbsentAsync(LegacyDbContext db, string table, string columns, object?[] values, CancellationToken ct)
     {
         var sqlite = db.Database.IsSqlite();
-        var placeholders = string.Join(", ", values.Select((v, i) =>
-            !sqlite && v is WallUtc or WallHelsinki ? "CAST({" + i + "} AS timestamp)" : "{" + i + "}"));
-        var sql = "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT DO NOTHING";
-        // Explicit DbParameters: EF cannot infer a store type for a bare DBNull (a NULL column value).
+        // Explicit DbParameters: EF cannot infer a type mapping for a bare NULL argument.
         var parameters = values.Select((v, i) => sqlite
-            ? (object)new Microsoft.Data.Sqlite.SqliteParameter("@p" + i, Param(sqlite, v))
-            : new Npgsql.NpgsqlParameter("@p" + i, Param(sqlite, v)));
+            ? (DbParameter)new SqliteParameter("@p" + i, Param(true, v))
+            : new NpgsqlParameter("p" + i, Param(false, v))).ToArray();
+        var placeholders = string.Join(", ", values.Select((v, i) =>
+            !sqlite && v is WallUtc or WallHelsinki ? "CAST(@p" + i + " AS timestamp)" : "@p" + i));
+        var sql = "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT DO NOTHING";
         return db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
