@@ -127,7 +127,8 @@ internal sealed class MigrationDb : IAsyncDisposable
                 Value = list.Select(v => ToPgText(v, type)).ToArray(),
             };
             cmd.Parameters.Add(p);
-            return $"{column} = ANY({param}{PgCast(type)}[])";
+            var cast = PgCast(type);
+            return $"{column} = ANY({param}{(cast.Length == 0 ? "::text" : cast)}[])";
         }
         Add(cmd, param, JsonSerializer.Serialize(list.Select(v => ToSqlite(v, type)).ToArray()));
         return $"{column} IN (SELECT value FROM json_each({param}))";
