@@ -125,8 +125,10 @@ public sealed class EntityReport
 
     internal void Skip(string key, string reason, int listed)
     {
-        SkippedByReason[reason] = SkippedByReason.GetValueOrDefault(reason) + 1;
-        if (SkippedKeys.Count < listed)
+        var seen = SkippedByReason.GetValueOrDefault(reason);
+        SkippedByReason[reason] = seen + 1;
+        // The first keys of every reason are listed, so a frequent reason cannot hide a rare one.
+        if (seen < listed)
         {
             SkippedKeys.Add(new KeyedReason(key, reason));
         }
