@@ -248,10 +248,27 @@ internal sealed class ReviewsStep : EntityStep
                 lapses[memory] = lapses.GetValueOrDefault(memory) + 1;
             }
         }
+        if (lapses.Count == 0)
+        {
+            return;
+        }
+        if (ctx.V2.IsPostgres)
+        {
+            // One statement per batch: per-item round trips dominated the step.
+            await using var cmd = ctx.V2.Cmd("UPDATE memoryitem m SET lapses = m.lapses + x.n FROM unnest(@ids::uuid[], @ns::int[]) AS x(id, n) WHERE m.id = x.id", tx);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = lapses.Keys.Select(k => k.ToString("D")).ToArray() });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter("ns", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = lapses.Values.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray() });
+            await cmd.ExecuteNonQueryAsync(ct);
+            return;
+        }
+        await using var update = ctx.V2.Cmd("UPDATE memoryitem SET lapses = lapses + @n WHERE id = @id", tx);
+        MigrationDb.Add(update, "@n", null);
+        MigrationDb.Add(update, "@id", null);
         foreach (var (memory, n) in lapses)
         {
-            await ctx.V2.ExecAsync("UPDATE memoryitem SET lapses = lapses + @n WHERE id = @id", tx, ct,
-                ("@n", n), ("@id", ctx.V2.IsPostgres ? memory : MigrationDb.ToSqlite(memory, Col.Uuid)));
+            update.Parameters[0].Value = n;
+            update.Parameters[1].Value = MigrationDb.ToSqlite(memory, Col.Uuid);
+            await update.ExecuteNonQueryAsync(ct);
         }
     }
 
