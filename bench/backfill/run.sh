@@ -48,3 +48,17 @@ echo "== backfill + verify + COPY ceiling" >&2
 echo "== second run (idempotency: expect 0 inserted)" >&2
 dotnet "$repo/bench/backfill/Runner/bin/Release/net10.0/BackfillBench.dll" \
   --legacy "sqlite:///$WORK/app.db" --target "postgresql://postgres@127.0.0.1:$port/teski_v2" --batch "$BATCH" 2>/dev/null | tail -12
+
+echo "== crash test: kill -9 the backfill mid-run, re-run (resumes), verify" >&2
+"$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres teski_crash
+crash_url="postgresql://postgres@127.0.0.1:$port/teski_crash"
+dotnet "$repo/bench/backfill/Runner/bin/Release/net10.0/BackfillBench.dll" \
+  --legacy "sqlite:///$WORK/app.db" --target "$crash_url" --batch 500 --create-v2 >/dev/null 2>&1 &
+victim=$!
+sleep "${KILL_AFTER:-3}"
+kill -9 "$victim" 2>/dev/null && echo "killed backfill pid $victim" >&2 || echo "backfill finished before the kill (raise the size or lower KILL_AFTER)" >&2
+wait "$victim" 2>/dev/null || true
+"$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d teski_crash -Atc \
+  "SELECT 'checkpoint ' || entity || ' after ' || coalesce(last_legacy_id, '-') || ' done=' || rows_done || ' completed=' || completed FROM migration_checkpoint ORDER BY updated_at" >&2
+dotnet "$repo/bench/backfill/Runner/bin/Release/net10.0/BackfillBench.dll" \
+  --legacy "sqlite:///$WORK/app.db" --target "$crash_url" --batch "$BATCH" --verify 2>/dev/null | grep -E "resumed after|^verify|checksum|(ok|FAIL)$"
