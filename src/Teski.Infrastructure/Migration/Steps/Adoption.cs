@@ -29,20 +29,33 @@ internal static class Adoption
         {
             return adopted;
         }
-        var times = open.Select(r => (Instant)r.Values[timeColumn]!).ToList();
-        var lo = times.Min() - ctx.Tolerance;
-        var hi = times.Max() + ctx.Tolerance;
         var cols = new[] { 0, userColumn, timeColumn }.Concat(equalColumns).ToArray();
         var candidates = new List<object?[]>();
         await using (var cmd = ctx.V2.Cmd("", tx))
         {
-            var filter = ctx.V2.InList(cmd, "user_id", "@users", open.Select(r => r.Values[userColumn]!), Col.Uuid);
-            var cast = ctx.V2.IsPostgres ? "::timestamptz" : "";
-            MigrationDb.Add(cmd, "@lo", ctx.V2.IsPostgres ? MigrationDb.ToPgText(lo, Col.Time) : MigrationDb.ToSqlite(lo, Col.Time));
-            MigrationDb.Add(cmd, "@hi", ctx.V2.IsPostgres ? MigrationDb.ToPgText(hi, Col.Time) : MigrationDb.ToSqlite(hi, Col.Time));
-            var t = table.Columns[timeColumn];
-            cmd.CommandText = $"SELECT {string.Join(", ", cols.Select(c => MigrationDb.Quote(table.Columns[c])))} FROM {MigrationDb.Quote(table.Name)} " +
-                              $"WHERE {filter} AND \"{t}\" >= @lo{cast} AND \"{t}\" <= @hi{cast}";
+            // One window per legacy row (user, time ± tolerance), joined on the (user_id, time) index: the cost is
+            // proportional to the batch, however scattered its times are and however many rows the bridge wrote.
+            var t = MigrationDb.Quote(table.Columns[timeColumn]);
+            var select = string.Join(", ", cols.Select(c => "m." + MigrationDb.Quote(table.Columns[c])));
+            var windows = open.Select(r => (User: (Guid)r.Values[userColumn]!, At: (Instant)r.Values[timeColumn]!)).Distinct().ToList();
+            if (ctx.V2.IsPostgres)
+            {
+                cmd.CommandText = $"SELECT DISTINCT {select} FROM unnest(@u::uuid[], @lo::timestamptz[], @hi::timestamptz[]) AS w(u, lo, hi) " +
+                                  $"JOIN {MigrationDb.Quote(table.Name)} m ON m.user_id = w.u AND m.{t} >= w.lo AND m.{t} <= w.hi";
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter("u", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = windows.Select(w => w.User.ToString("D")).ToArray() });
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter("lo", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = windows.Select(w => MigrationDb.ToPgText(w.At - ctx.Tolerance, Col.Time)).ToArray() });
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter("hi", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = windows.Select(w => MigrationDb.ToPgText(w.At + ctx.Tolerance, Col.Time)).ToArray() });
+            }
+            else
+            {
+                cmd.CommandText = $"SELECT DISTINCT {select} FROM json_each(@w) AS w " +
+                                  $"JOIN {MigrationDb.Quote(table.Name)} m ON m.user_id = json_extract(w.value, '$[0]') " +
+                                  $"AND m.{t} >= json_extract(w.value, '$[1]') AND m.{t} <= json_extract(w.value, '$[2]')";
+                MigrationDb.Add(cmd, "@w", System.Text.Json.JsonSerializer.Serialize(windows.Select(w => new object?[]
+                {
+                    MigrationDb.ToSqlite(w.User, Col.Uuid), MigrationDb.ToSqlite(w.At - ctx.Tolerance, Col.Time), MigrationDb.ToSqlite(w.At + ctx.Tolerance, Col.Time),
+                })));
+            }
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct))
             {
