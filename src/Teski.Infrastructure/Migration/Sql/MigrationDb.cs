@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using NodaTime;
@@ -204,7 +203,7 @@ internal sealed class MigrationDb : IAsyncDisposable
     /// Inserts <paramref name="rows"/> into <paramref name="table"/>, ignoring rows whose key already exists
     /// (any unique constraint). Returns, per row, whether it was inserted. PostgreSQL: one statement per batch,
     /// each column passed as a text array and unnested (no parameter-count limit, one round trip);
-    /// SQLite: one prepared <c>INSERT OR IGNORE</c> per row inside the caller's transaction.
+    /// SQLite: one prepared <c>INSERT … ON CONFLICT DO NOTHING</c> per row inside the caller's transaction.
     /// </summary>
     public async Task<bool[]> InsertIgnoreAsync(TableSpec table, IReadOnlyList<object?[]> rows, DbTransaction tx, CancellationToken ct)
     {
@@ -259,7 +258,9 @@ internal sealed class MigrationDb : IAsyncDisposable
         var key = "ins:" + table.Name;
         if (!_prepared.TryGetValue(key, out var prepared))
         {
-            prepared = Cmd($"INSERT OR IGNORE INTO \"{table.Name}\" ({colList}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "@p" + i.ToString(CultureInfo.InvariantCulture)))})");
+            // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: OR IGNORE would also silently skip NOT NULL/CHECK
+            // violations and report them as "already present"; this only skips uniqueness conflicts.
+            prepared = Cmd($"INSERT INTO \"{table.Name}\" ({colList}) VALUES ({string.Join(", ", table.Columns.Select((_, i) => "@p" + i.ToString(CultureInfo.InvariantCulture)))}) ON CONFLICT DO NOTHING");
             for (var c = 0; c < table.Columns.Length; c++)
             {
                 Add(prepared, "@p" + c.ToString(CultureInfo.InvariantCulture), null);
@@ -306,8 +307,6 @@ internal sealed class MigrationDb : IAsyncDisposable
 
     public static string Quote(string ident) => "\"" + ident + "\"";
 
-    public static string Join(IEnumerable<string> parts) => string.Join(", ", parts);
-
     public async ValueTask DisposeAsync()
     {
         foreach (var c in _prepared.Values)
@@ -316,8 +315,4 @@ internal sealed class MigrationDb : IAsyncDisposable
         }
         await Connection.DisposeAsync();
     }
-
-    internal static string Hex(byte[] b) => Convert.ToHexStringLower(b);
-
-    internal static StringBuilder Row(StringBuilder sb) => sb.Clear();
 }

@@ -163,9 +163,6 @@ internal abstract class EntityStep
 
     protected static string K(long id) => id.ToString(CultureInfo.InvariantCulture);
 
-    protected static long? ParseLongKey(string? after) =>
-        after is null ? null : long.Parse(after, CultureInfo.InvariantCulture);
-
     /// <summary><c>SELECT … WHERE id &gt; @after ORDER BY id LIMIT @n</c> over an integer-keyed legacy table.</summary>
     protected static DbCommand KeysetCommand(MigrationDb legacy, string select, string from, string idColumn, string? after, int size)
     {
