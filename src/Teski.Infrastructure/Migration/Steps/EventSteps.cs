@@ -1,0 +1,227 @@
+using System.Data.Common;
+using NodaTime;
+using Teski.Domain.Common;
+using Teski.Infrastructure.Migration.Rules;
+using Teski.Infrastructure.Migration.Sql;
+
+namespace Teski.Infrastructure.Migration.Steps;
+
+/// <summary>Shared shape of the steps whose rows the old bridge may have written already (mistakes, xp).</summary>
+internal abstract class AdoptingStep : EntityStep
+{
+    protected abstract string LegacyTable { get; }
+    protected abstract int UserColumn { get; }
+    protected abstract int TimeColumn { get; }
+    protected abstract int[] EqualColumns { get; }
+
+    public override async Task WriteAsync(StepContext ctx, PlannedBatch batch, DbTransaction tx, EntityReport report, CancellationToken ct)
+    {
+        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, batch.Rows, UserColumn, TimeColumn, EqualColumns, tx, ct);
+        await InsertRowsAsync(ctx, batch.Rows.Where(r => !adopted.Contains(r)).ToList(), tx, report, ct);
+        if (adopted.Count > 0)
+        {
+            await ctx.V2.InsertIgnoreAsync(V2Tables.RowLink, adopted.SelectMany(r => r.Companions).Where(c => c.Table == V2Tables.RowLink).Select(c => c.Values).ToList(), tx, ct);
+            report.AlreadyPresent += adopted.Count;
+            report.Adopted += adopted.Count;
+        }
+    }
+
+    public override async Task DryRunAsync(StepContext ctx, PlannedBatch batch, EntityReport report, CancellationToken ct)
+    {
+        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, batch.Rows, UserColumn, TimeColumn, EqualColumns, null, ct);
+        report.Adopted += adopted.Count;
+        report.AlreadyPresent += adopted.Count;
+        var rest = new PlannedBatch();
+        rest.Rows.AddRange(batch.Rows.Where(r => !adopted.Contains(r)));
+        await base.DryRunAsync(ctx, rest, report, ct);
+    }
+
+    /// <summary>The id of a legacy row: an existing link (v2 side, then the legacy side's mirror links) wins over the stable id.</summary>
+    protected static (Guid Id, bool Linked, bool FromLegacyStore) IdFor(string legacyTable, string key, (Dictionary<string, Guid> V2, Dictionary<string, Guid> Legacy) links)
+    {
+        if (links.V2.TryGetValue(key, out var v2))
+        {
+            return (v2, true, false);
+        }
+        if (links.Legacy.TryGetValue(key, out var legacy))
+        {
+            return (legacy, true, true);
+        }
+        return (StableId.For(legacyTable, key), false, false);
+    }
+
+    protected static object?[] VerifyWithTime(PlannedRow row, object?[] values, int timeIndexInVerify)
+    {
+        // An adopted row's time matches only within the tolerance: compare everything else.
+        if (row.Linked)
+        {
+            values[timeIndexInVerify] = NotCompared.Instance;
+        }
+        return values;
+    }
+
+    public override string V2VerifySql(StepContext ctx, DbCommand cmd, PlannedBatch batch)
+    {
+        var filter = ctx.V2.InList(cmd, "id", "@ids", batch.Rows.Select(r => r.Values[0]!), Col.Uuid);
+        return $"SELECT id, {string.Join(", ", Table.Columns.Select(MigrationDb.Quote))} FROM {MigrationDb.Quote(Table.Name)} WHERE {filter}";
+    }
+
+    public override Col[] VerifyTypes => Table.Types;
+}
+
+/// <summary>Legacy <c>mistake_logs</c> → v2 <c>mistake</c>.</summary>
+internal sealed class MistakesStep : AdoptingStep
+{
+    public override string Entity => BackfillEntities.Mistakes;
+    public override TableSpec Table => V2Tables.Mistake;
+    public override string CountSql => "SELECT count(*) FROM mistake_logs";
+    protected override string LegacyTable => "mistake_logs";
+    protected override int UserColumn => 1;
+    protected override int TimeColumn => 6;
+    protected override int[] EqualColumns => [3, 5];
+
+    public override async Task<PlannedBatch> ReadBatchAsync(StepContext ctx, string? after, int size, CancellationToken ct)
+    {
+        var batch = new PlannedBatch();
+        // Older legacy databases lack error_subtype (legacy-schema.md): read NULL in its place.
+        var subtype = ctx.LegacyHasErrorSubtype ? "error_subtype" : "NULL";
+        var pending = new List<(string Key, Guid User, string? Code, MistakeValues M)>();
+        await using (var cmd = KeysetCommand(ctx.Legacy, $"id, user_id, skill_id, template_code, error_type, {subtype}, detail, occurred_at", "mistake_logs", "id", after, size))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var key = K(L(r, 0)!.Value);
+                batch.Read++;
+                batch.LastKey = key;
+                if (L(r, 1) is not { } legacyUser || ctx.Users.V2Id(legacyUser, ctx.AllowUnmappedUsers) is not { } user)
+                {
+                    batch.Skipped.Add(new(key, "user not migrated"));
+                    continue;
+                }
+                var at = Utc(O(r, 7));
+                if (at.Value is not { } occurred)
+                {
+                    batch.Failed.Add(new(key, "occurred_at: " + (at.Error ?? "missing")));
+                    continue;
+                }
+                var code = S(r, 3);
+                pending.Add((key, user, code, MigrationRules.Mistake(code, L(r, 2), S(r, 5), S(r, 4), O(r, 6), occurred)));
+            }
+        }
+        var tasks = await TaskMapAsync(ctx, pending.Where(p => !string.IsNullOrWhiteSpace(p.Code)).Select(p => p.Code!), ct);
+        var links = await LinksAsync(ctx, LegacyTable, pending.Select(p => p.Key).ToList(), ct);
+        foreach (var p in pending)
+        {
+            var (id, linked, fromLegacy) = IdFor(LegacyTable, p.Key, links);
+            Guid? task = p.Code is not null && tasks.TryGetValue(p.Code, out var t) ? t : null;
+            var row = new PlannedRow(p.Key, [id, p.User, task, p.M.Concept, p.M.Subtype, p.M.Raw, p.M.CreatedAt]) { Linked = linked, MatchKey = StableId.Canonical(id) };
+            row.VerifyValues = VerifyWithTime(row, [id, p.User, task, p.M.Concept, p.M.Subtype, p.M.Raw, p.M.CreatedAt], 6);
+            if (linked)
+            {
+                // A bridge row may carry another subtype or no task: the adoption rule matches user, concept, raw only.
+                row.VerifyValues[2] = NotCompared.Instance;
+                row.VerifyValues[4] = NotCompared.Instance;
+            }
+            if (fromLegacy)
+            {
+                row.Companions.Add((V2Tables.RowLink, [LegacyTable, p.Key, id]));
+            }
+            batch.Rows.Add(row);
+        }
+        return batch;
+    }
+}
+
+/// <summary>Legacy <c>pointsevent</c> → v2 <c>xpevent</c>.</summary>
+internal sealed class XpStep : AdoptingStep
+{
+    public override string Entity => BackfillEntities.Xp;
+    public override TableSpec Table => V2Tables.XpEvent;
+    public override string CountSql => "SELECT count(*) FROM pointsevent";
+    protected override string LegacyTable => "pointsevent";
+    protected override int UserColumn => 1;
+    protected override int TimeColumn => 4;
+    protected override int[] EqualColumns => [2, 3];
+
+    public override async Task<PlannedBatch> ReadBatchAsync(StepContext ctx, string? after, int size, CancellationToken ct)
+    {
+        var batch = new PlannedBatch();
+        var pending = new List<(string Key, Guid User, long Amount, string Reason, Instant Ts)>();
+        await using (var cmd = KeysetCommand(ctx.Legacy, "id, user_id, event_type, points, occurred_at", "pointsevent", "id", after, size))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                var key = K(L(r, 0)!.Value);
+                batch.Read++;
+                batch.LastKey = key;
+                if (L(r, 1) is not { } legacyUser || ctx.Users.V2Id(legacyUser, ctx.AllowUnmappedUsers) is not { } user)
+                {
+                    batch.Skipped.Add(new(key, "user not migrated"));
+                    continue;
+                }
+                var at = Utc(O(r, 4));
+                if (at.Value is not { } ts)
+                {
+                    batch.Failed.Add(new(key, "occurred_at: " + (at.Error ?? "missing")));
+                    continue;
+                }
+                pending.Add((key, user, L(r, 3) ?? 0, MigrationRules.XpReason(S(r, 2), ctx.XpReasonMap), ts));
+            }
+        }
+        var links = await LinksAsync(ctx, LegacyTable, pending.Select(p => p.Key).ToList(), ct);
+        foreach (var p in pending)
+        {
+            var (id, linked, fromLegacy) = IdFor(LegacyTable, p.Key, links);
+            var row = new PlannedRow(p.Key, [id, p.User, p.Amount, p.Reason, p.Ts]) { Linked = linked, MatchKey = StableId.Canonical(id) };
+            row.VerifyValues = VerifyWithTime(row, [id, p.User, p.Amount, p.Reason, p.Ts], 4);
+            if (fromLegacy)
+            {
+                row.Companions.Add((V2Tables.RowLink, [LegacyTable, p.Key, id]));
+            }
+            batch.Rows.Add(row);
+        }
+        return batch;
+    }
+}
+
+/// <summary>Legacy <c>analytics_events</c> → v2 <c>analyticsevent</c>; an unresolvable string user id keeps <c>user_id</c> NULL.</summary>
+internal sealed class AnalyticsStep : EntityStep
+{
+    public override string Entity => BackfillEntities.Analytics;
+    public override TableSpec Table => V2Tables.AnalyticsEvent;
+    public override string CountSql => "SELECT count(*) FROM analytics_events";
+    public override Col[] VerifyTypes => Table.Types;
+
+    public override async Task<PlannedBatch> ReadBatchAsync(StepContext ctx, string? after, int size, CancellationToken ct)
+    {
+        var batch = new PlannedBatch();
+        await using var cmd = KeysetCommand(ctx.Legacy, "id, user_id, event_type, ts, meta", "analytics_events", "id", after, size);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var key = K(L(r, 0)!.Value);
+            batch.Read++;
+            batch.LastKey = key;
+            var at = Utc(O(r, 3));
+            if (at.Value is not { } ts)
+            {
+                batch.Failed.Add(new(key, "ts: " + (at.Error ?? "missing")));
+                continue;
+            }
+            var owner = ctx.Users.Resolve(S(r, 1));
+            Guid? user = owner.Resolved ? ctx.Users.V2Id(owner.LegacyUserId!.Value, ctx.AllowUnmappedUsers) : null;
+            var id = StableId.For("analytics_events", key);
+            object?[] values = [id, user, S(r, 2) ?? "", MigrationRules.JsonText(O(r, 4)), ts];
+            batch.Rows.Add(new PlannedRow(key, values) { MatchKey = StableId.Canonical(id), VerifyValues = (object?[])values.Clone() });
+        }
+        return batch;
+    }
+
+    public override string V2VerifySql(StepContext ctx, DbCommand cmd, PlannedBatch batch)
+    {
+        var filter = ctx.V2.InList(cmd, "id", "@ids", batch.Rows.Select(r => r.Values[0]!), Col.Uuid);
+        return $"SELECT id, id, user_id, kind, payload, ts FROM analyticsevent WHERE {filter}";
+    }
+}
