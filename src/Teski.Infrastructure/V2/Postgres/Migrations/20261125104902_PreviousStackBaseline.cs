@@ -7,7 +7,7 @@ using NodaTime;
 namespace Teski.Infrastructure.V2.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class PreviousStackBaseline : Migration
+    public partial class PreviousStackBaseline : Microsoft.EntityFrameworkCore.Migrations.Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

@@ -8,7 +8,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Teski.Infrastructure.V2.Postgres.Migrations
 {
     /// <inheritdoc />
-    public partial class TeskiAdditions : Migration
+    public partial class TeskiAdditions : Microsoft.EntityFrameworkCore.Migrations.Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)

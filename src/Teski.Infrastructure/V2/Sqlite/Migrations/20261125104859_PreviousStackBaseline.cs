@@ -5,7 +5,7 @@
 namespace Teski.Infrastructure.V2.Sqlite.Migrations
 {
     /// <inheritdoc />
-    public partial class PreviousStackBaseline : Migration
+    public partial class PreviousStackBaseline : Microsoft.EntityFrameworkCore.Migrations.Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
