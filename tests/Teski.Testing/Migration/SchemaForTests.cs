@@ -1,3 +1,4 @@
+using Teski.Infrastructure.V2;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
@@ -141,56 +142,17 @@ public static class SchemaForTests
         _ => "text",
     };
 
-    /// <summary>The v2 tables and the ones this project adds, per docs/v2-physical-layout.md.</summary>
+    /// <summary>
+    /// The v2 tables exactly as <c>db migrate</c> creates them (the real EF migrations, via <see cref="V2StoreMigrator"/>),
+    /// so the backfill is tested against the schema it will meet in production.
+    /// </summary>
     public static async Task CreateV2Async(DbConnection conn)
     {
-        var pg = conn is NpgsqlConnection;
-        string U = pg ? "uuid" : "CHAR(32)", T = pg ? "timestamp with time zone" : "DATETIME", J = pg ? "jsonb" : "JSON",
-            B = pg ? "boolean" : "BOOLEAN", F = pg ? "double precision" : "FLOAT", X = pg ? "text" : "TEXT", L = pg ? "bigint" : "BIGINT",
-            tru = pg ? "true" : "1", fal = pg ? "false" : "0";
-        string[] ddl =
-        [
-            $"CREATE TABLE \"user\" (id {U} NOT NULL PRIMARY KEY, created_at {T} NOT NULL, timezone VARCHAR NOT NULL DEFAULT 'UTC', display_name VARCHAR, email VARCHAR(255), " +
-            $"streak_days INTEGER NOT NULL DEFAULT 0 CHECK (streak_days >= 0), last_streak_at {T}, persona VARCHAR, is_pro {B} NOT NULL DEFAULT {fal}, pro_until {T}, " +
-            $"institution_id VARCHAR(36), analytics_consent {B} NOT NULL DEFAULT {tru}, is_institution_admin {B} NOT NULL DEFAULT {fal})",
-            $"CREATE TABLE task (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), title VARCHAR NOT NULL, course VARCHAR, due_at {T} NOT NULL, created_at {T} NOT NULL)",
-            $"CREATE TABLE memoryitem (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), task_id {U} REFERENCES task (id), concept VARCHAR NOT NULL, " +
-            $"ease {F} NOT NULL DEFAULT 2.5, \"interval\" INTEGER NOT NULL DEFAULT 1 CHECK (\"interval\" >= 0), due_at {T} NOT NULL, stability {F} NOT NULL DEFAULT 0, " +
-            $"difficulty {F} NOT NULL DEFAULT 0.3, lapses INTEGER NOT NULL DEFAULT 0 CHECK (lapses >= 0))",
-            "CREATE UNIQUE INDEX ix_memoryitem_user_concept ON memoryitem (user_id, concept)",
-            "CREATE INDEX ix_memoryitem_user_due ON memoryitem (user_id, due_at)",
-            $"CREATE TABLE mistake (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), task_id {U} REFERENCES task (id), concept VARCHAR NOT NULL, " +
-            $"subtype VARCHAR NOT NULL DEFAULT 'other', raw {X} NOT NULL, created_at {T} NOT NULL)",
-            "CREATE INDEX ix_mistake_user_created ON mistake (user_id, created_at)",
-            $"CREATE TABLE reviewlog (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), memory_id {U} NOT NULL REFERENCES memoryitem (id), " +
-            $"grade INTEGER NOT NULL CHECK (grade BETWEEN 0 AND 5), scheduled_for {T} NOT NULL, reviewed_at {T} NOT NULL, next_due_at {T} NOT NULL, delta_seconds INTEGER NOT NULL)",
-            "CREATE INDEX ix_reviewlog_user_reviewed ON reviewlog (user_id, reviewed_at)",
-            "CREATE INDEX ix_reviewlog_memory_reviewed ON reviewlog (memory_id, reviewed_at)",
-            $"CREATE TABLE personastate (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), persona VARCHAR NOT NULL, warmup_ts {T})",
-            "CREATE UNIQUE INDEX ix_personastate_user ON personastate (user_id)",
-            $"CREATE TABLE badge (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), kind VARCHAR NOT NULL, acquired_at {T} NOT NULL)",
-            "CREATE UNIQUE INDEX ix_badge_user_kind ON badge (user_id, kind)",
-            $"CREATE TABLE abtestassignment (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), experiment VARCHAR NOT NULL, bucket VARCHAR NOT NULL, assigned_at {T} NOT NULL)",
-            "CREATE UNIQUE INDEX ix_ab_user_experiment ON abtestassignment (user_id, experiment)",
-            $"CREATE TABLE analyticsevent (id {U} NOT NULL PRIMARY KEY, user_id {U} REFERENCES \"user\" (id), kind VARCHAR NOT NULL, payload {J} NOT NULL, ts {T} NOT NULL)",
-            "CREATE INDEX ix_analyticsevent_user_ts ON analyticsevent (user_id, ts)",
-            $"CREATE TABLE xpevent (id {U} NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id), amount INTEGER NOT NULL, reason VARCHAR NOT NULL, ts {T} NOT NULL)",
-            "CREATE INDEX ix_xpevent_user_ts ON xpevent (user_id, ts)",
-            $"CREATE TABLE legacy_user_map (legacy_user_id INTEGER NOT NULL PRIMARY KEY, user_id {U} NOT NULL REFERENCES \"user\" (id))",
-            "CREATE INDEX ix_legacy_user_map_user ON legacy_user_map (user_id)",
-            $"CREATE TABLE legacy_task_map (legacy_task_id VARCHAR NOT NULL PRIMARY KEY, task_id {U} NOT NULL REFERENCES task (id))",
-            "CREATE INDEX ix_legacy_task_map_task ON legacy_task_map (task_id)",
-            $"CREATE TABLE legacy_task_detail (task_id {U} NOT NULL PRIMARY KEY REFERENCES task (id), detail {J} NOT NULL)",
-            $"CREATE TABLE legacy_row_link (entity VARCHAR NOT NULL, legacy_id VARCHAR NOT NULL, v2_id {U} NOT NULL, PRIMARY KEY (entity, legacy_id))",
-            $"CREATE TABLE migration_checkpoint (entity VARCHAR NOT NULL PRIMARY KEY, last_legacy_id VARCHAR, rows_done {L} NOT NULL, completed {B} NOT NULL, updated_at {T} NOT NULL)",
-            $"CREATE TABLE teski_mirror_backlog (id {U} NOT NULL PRIMARY KEY, seq {(pg ? "bigint GENERATED BY DEFAULT AS IDENTITY UNIQUE" : "INTEGER UNIQUE")}, stream VARCHAR NOT NULL, kind VARCHAR NOT NULL, " +
-            $"payload {J} NOT NULL, created_at {T} NOT NULL, attempts INTEGER NOT NULL, next_attempt_at {T} NOT NULL, last_error VARCHAR, applied_at {T})",
-            $"CREATE TABLE teski_mirror_applied (record_id {U} NOT NULL PRIMARY KEY, applied_at {T} NOT NULL)",
-        ];
-        foreach (var s in ddl)
-        {
-            await ExecAsync(conn, s);
-        }
+        var url = conn is NpgsqlConnection
+            ? new Teski.Infrastructure.Persistence.DatabaseUrl(Teski.Infrastructure.Persistence.DatabaseProvider.Postgres, conn.ConnectionString)
+            : new Teski.Infrastructure.Persistence.DatabaseUrl(Teski.Infrastructure.Persistence.DatabaseProvider.Sqlite,
+                new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(conn.ConnectionString).ToString());
+        await new V2StoreMigrator().MigrateAsync(url, CancellationToken.None);
     }
 
     /// <summary>Opens a connection to a test store: SQLite file path or PostgreSQL connection string.</summary>
