@@ -3,6 +3,7 @@ using Teski.Application.Common.Settings;
 using Teski.Application.Common.Stores;
 using Teski.Infrastructure.Stores;
 using Teski.Infrastructure.V2;
+using Migration = Teski.Infrastructure.Migration;
 
 namespace Teski.Api.Cli;
 
@@ -67,9 +68,54 @@ internal sealed class OperatorVerbs(
 
     public Task<int> DropLegacyAsync(DropLegacyOptions options, CancellationToken cancellationToken) => NotYet("db drop-legacy");
 
-    public Task<int> BackfillAsync(BackfillOptions options, CancellationToken cancellationToken) => NotYet("backfill");
+    /// <summary><c>backfill</c>: legacy → v2 per migration-rules.md; progress bar on a terminal, the per-entity report at the end.</summary>
+    public async Task<int> BackfillAsync(BackfillOptions options, CancellationToken cancellationToken)
+    {
+        var legacy = options.Legacy ?? locations.Legacy;
+        var target = options.Target ?? locations.V2;
+        if (!options.DryRun)
+        {
+            // The target must have the v2 tables (and the checkpoint/link tables) before anything is written.
+            await migrator.MigrateAsync(target, cancellationToken);
+        }
+        await console.Error.WriteLineAsync($"backfill {legacy} -> {target}{(options.DryRun ? " (dry run: nothing is written)" : "")}");
+        var progress = new Migration.ConsoleProgressRenderer(console.Error);
+        try
+        {
+            var report = await new Migration.BackfillEngine().RunAsync(new Migration.BackfillOptions
+            {
+                LegacyUrl = legacy,
+                TargetUrl = target,
+                DryRun = options.DryRun,
+                BatchSize = options.BatchSize,
+                Only = options.Only is { Count: > 0 } only ? Migration.BackfillEntities.Parse(string.Join(',', only)) : null,
+                Clock = clock,
+            }, progress, cancellationToken);
+            progress.Complete();
+            await console.Out.WriteLineAsync(report.ToTable());
+            return report.ExitCode;
+        }
+        catch (Migration.BackfillPrerequisiteException ex)
+        {
+            progress.Complete();
+            await console.Error.WriteLineAsync($"backfill refused: {ex.Message}");
+            return CliExitCodes.Usage;
+        }
+    }
 
-    public Task<int> VerifyAsync(VerifyOptions options, CancellationToken cancellationToken) => NotYet("verify");
+    /// <summary><c>verify</c>: counts and content checksums per entity through the maps; exit 1 on an unexplained difference.</summary>
+    public async Task<int> VerifyAsync(VerifyOptions options, CancellationToken cancellationToken)
+    {
+        await console.Error.WriteLineAsync($"verify {locations.Legacy} <-> {locations.V2}");
+        var report = await new Migration.VerifyEngine().RunAsync(new Migration.VerifyOptions
+        {
+            LegacyUrl = locations.Legacy,
+            TargetUrl = locations.V2,
+            Clock = clock,
+        }, cancellationToken);
+        await console.Out.WriteLineAsync(options.Json ? report.ToJson() : report.ToTable());
+        return report.ExitCode;
+    }
 
     private async Task<int> NotYet(string verb)
     {

@@ -27,6 +27,10 @@ public enum MistakeOrigin
 /// <param name="ErrorSubtype">legacy error_subtype, null for the plain legacy log.</param>
 /// <param name="Subtype">v2 subtype (<c>legacy:…</c> for legacy-origin mistakes).</param>
 /// <param name="DetailJson">legacy <c>detail</c> / v2 <c>raw</c>: valid JSON text.</param>
+/// <param name="LegacyMistakeId">set on the mirrored fact when the legacy store wrote it first: the v2 copy's id is then
+/// <c>StableId.For("mistake_logs", id)</c>, the id the backfill derives, so the two never double.</param>
+/// <param name="V2MistakeId">set on the mirrored fact when the v2 store wrote it first: the legacy copy records a
+/// <c>legacy_row_link</c> to it, which the backfill honours.</param>
 public sealed record MistakeEntry(
     MistakeOrigin Origin,
     string Concept,
@@ -37,7 +41,9 @@ public sealed record MistakeEntry(
     string? ErrorSubtype,
     string Subtype,
     string DetailJson,
-    Guid? TaskId);
+    Guid? TaskId,
+    long? LegacyMistakeId = null,
+    Guid? V2MistakeId = null);
 
 /// <summary>What the store recorded: the legacy row id and/or the v2 memory item, whichever the store has.</summary>
 public sealed record MistakeLogged(long? LegacyId, Guid? MistakeId, Guid? MemoryId, string Concept, string Subtype);

@@ -43,8 +43,9 @@ public abstract class LegacyStoreAdapterTests
         var odd = await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.Legacy(6), null, false, T0, None));
         var rowless = await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.Legacy(77), null, false, T0, None));
 
-        known.Should().Be(new UserIdentity(5, uuid, "Europe/Helsinki", true, null));
-        odd.Should().Be(new UserIdentity(6, null, "Europe/Helsinki", true, null));
+        known!.Profile!.Email.Should().Be("a@x.fi");
+        (known with { Profile = null }).Should().Be(new UserIdentity(5, uuid, "Europe/Helsinki", true, null));
+        (odd! with { Profile = null }).Should().Be(new UserIdentity(6, null, "Europe/Helsinki", true, null));
         rowless.Should().Be(new UserIdentity(77, null, "Europe/Helsinki", true, null));
     }
 

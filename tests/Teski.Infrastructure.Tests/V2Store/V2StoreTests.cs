@@ -63,8 +63,8 @@ public sealed class V2StoreTests
         // Link is idempotent.
         var other = Guid.NewGuid();
         await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(other), null, true, T0, None));
-        await h.WithStoreAsync(s => s.Users.LinkAsync(44, other, None));
-        await h.WithStoreAsync(s => s.Users.LinkAsync(44, other, None));
+        await h.WithStoreAsync(s => s.Users.LinkAsync(44, other, null, None));
+        await h.WithStoreAsync(s => s.Users.LinkAsync(44, other, null, None));
 
         await using var db = h.NewContext();
         (await db.LegacyUserMaps.OrderBy(m => m.LegacyUserId).Select(m => new { m.LegacyUserId, m.UserId }).ToListAsync())

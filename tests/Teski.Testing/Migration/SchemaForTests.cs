@@ -1,8 +1,8 @@
-using Teski.Infrastructure.V2;
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Teski.Infrastructure.V2;
 
 namespace Teski.Testing.Migration;
 

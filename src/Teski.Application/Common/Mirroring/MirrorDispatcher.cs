@@ -80,7 +80,7 @@ public sealed class MirrorDispatcher(
             // Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2.
             if (mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id)
             {
-                await router.Primary.Users.LinkAsync(legacyId, v2Id, ct);
+                await router.Primary.Users.LinkAsync(legacyId, v2Id, mirrored.Profile, ct);
             }
             await router.Primary.Backlog.MarkAppliedAsync(record.Id, clock.GetCurrentInstant(), ct);
             metrics.Applied();

@@ -48,12 +48,18 @@ public interface IStoreRouter
     IStore Get(StoreKind kind);
 }
 
-/// <summary>A person as one store knows them; the ids the other store needs travel with mirrored facts.</summary>
-public sealed record UserIdentity(long? LegacyId, Guid? V2Id, string TimeZone, bool AnalyticsConsent, string? Persona)
+/// <summary>
+/// A person as one store knows them; the ids (and, from the legacy side, the profile) the other store needs travel
+/// with mirrored facts, so a counterpart created by the mirror matches what the backfill would have written.
+/// </summary>
+public sealed record UserIdentity(long? LegacyId, Guid? V2Id, string TimeZone, bool AnalyticsConsent, string? Persona, UserProfile? Profile = null)
 {
     /// <summary>The ref the other store resolves best: the v2 id when known (it survives the map), else the legacy id.</summary>
     public UserRef Ref => V2Id is { } v ? UserRef.V2(v) : UserRef.Legacy(LegacyId!.Value);
 }
+
+/// <summary>The legacy <c>user</c> fields that carry over to v2 (migration-rules.md, "User").</summary>
+public sealed record UserProfile(Instant CreatedAt, string? Email, string? DisplayName);
 
 public interface IUserPort
 {
@@ -66,6 +72,9 @@ public interface IUserPort
     /// </summary>
     Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct);
 
-    /// <summary>Records that <paramref name="legacyId"/> and <paramref name="v2Id"/> are one person (v2: <c>legacy_user_map</c>; legacy: no-op).</summary>
-    Task LinkAsync(long legacyId, Guid v2Id, CancellationToken ct);
+    /// <summary>
+    /// Records that <paramref name="legacyId"/> and <paramref name="v2Id"/> are one person (v2: <c>legacy_user_map</c>, and
+    /// the legacy profile fills what the v2 row lacks, as the backfill would carry it; legacy: no-op).
+    /// </summary>
+    Task LinkAsync(long legacyId, Guid v2Id, UserProfile? profile, CancellationToken ct);
 }

@@ -72,7 +72,7 @@ public sealed class LogLegacyMistakeHandler(IStoreRouter stores, WriteScope scop
             request.DetailJson,
             null);
         var logged = await store.Memory.LogMistakeAsync(user, entry, now, rules, cancellationToken);
-        scope.Record(new MistakeFact(user, now, entry));
+        scope.Record(new MistakeFact(user, now, entry with { LegacyMistakeId = logged.LegacyId, V2MistakeId = logged.MistakeId }));
         return new LogLegacyMistakeResult(logged.LegacyId ?? LegacyIdFor(logged.MistakeId));
     }
 

@@ -39,7 +39,7 @@ public sealed class LogMistakeHandler(IStoreRouter stores, WriteScope scope, ICl
         var raw = RawJson(request.Raw, request.ContextJson);
         var entry = new MistakeEntry(MistakeOrigin.V2, concept, concept, null, null, LegacyMistakeClassifier.DefaultErrorType, null, subtype, raw, request.TaskId);
         var logged = await store.Memory.LogMistakeAsync(user, entry, now, rules, cancellationToken);
-        scope.Record(new MistakeFact(user, now, entry));
+        scope.Record(new MistakeFact(user, now, entry with { LegacyMistakeId = logged.LegacyId, V2MistakeId = logged.MistakeId }));
         return new LogMistakeResult(logged.MemoryId ?? Guid.Empty, logged.Concept, logged.Subtype);
     }
 

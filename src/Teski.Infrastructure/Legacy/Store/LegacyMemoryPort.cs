@@ -70,7 +70,12 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort
                 }
             }
             await db.SaveChangesAsync(ct);
-            // No legacy_row_link for a mirrored v2 mistake: the fact does not carry the v2 mistake id (docs/legacy-store-adapters.md).
+            if (entry.V2MistakeId is { } v2MistakeId)
+            {
+                // A v2 mistake mirrored here: the link tells the backfill this row already exists in v2 (migration-rules.md).
+                db.RowLinks.Add(new RowLinkRow { Entity = "mistake_logs", LegacyId = row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), V2Id = v2MistakeId });
+                await db.SaveChangesAsync(ct);
+            }
             return new MistakeLogged(row.Id, null, null, entry.Concept, entry.Subtype);
         }, ct);
     }

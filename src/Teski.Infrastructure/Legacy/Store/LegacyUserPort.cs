@@ -16,7 +16,7 @@ internal sealed class LegacyUserPort(LegacyStore store) : IUserPort
     public const string TimeZone = "Europe/Helsinki";
 
     /// <summary>RFC 2606 reserves <c>.invalid</c>: the address is clearly synthetic and can never reach anyone.</summary>
-    public static string SyntheticEmail(Guid v2Id) => "v2-" + v2Id.ToString("N") + "@users.teski.invalid";
+    public static string SyntheticEmail(Guid v2Id) => "v2-" + v2Id.ToString("N") + Migration.Rules.MigrationRules.SyntheticEmailDomain;
 
     public Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct) =>
         user.LegacyId is { } legacyId
@@ -24,7 +24,7 @@ internal sealed class LegacyUserPort(LegacyStore store) : IUserPort
             : ResolveV2Async(user.V2Id!.Value, hint, create, LegacyRowMapping.Micros(now), ct);
 
     /// <summary>Legacy: no map to maintain (the link is <c>external_user_id</c>, or the v2 store's <c>legacy_user_map</c>).</summary>
-    public Task LinkAsync(long legacyId, Guid v2Id, CancellationToken ct) => Task.CompletedTask;
+    public Task LinkAsync(long legacyId, Guid v2Id, UserProfile? profile, CancellationToken ct) => Task.CompletedTask;
 
     private static async Task<UserIdentity?> ResolveLegacyAsync(LegacyDbContext db, long legacyId, CancellationToken ct)
     {
@@ -33,8 +33,14 @@ internal sealed class LegacyUserPort(LegacyStore store) : IUserPort
             // user.id is INTEGER: such an id cannot name a legacy person.
             return null;
         }
-        var external = await db.Users.AsNoTracking().Where(u => u.Id == (int)legacyId).Select(u => u.ExternalUserId).FirstOrDefaultAsync(ct);
-        return Identity(legacyId, ParseUuid(external));
+        var row = await db.Users.AsNoTracking().Where(u => u.Id == (int)legacyId)
+            .Select(u => new { u.ExternalUserId, u.CreatedAt, u.Email, u.DisplayName }).FirstOrDefaultAsync(ct);
+        return row is null
+            ? Identity(legacyId, null)
+            : Identity(legacyId, ParseUuid(row.ExternalUserId)) with
+            {
+                Profile = new UserProfile(row.CreatedAt, Migration.Rules.MigrationRules.CarriedEmail(row.Email), row.DisplayName),
+            };
     }
 
     private async Task<UserIdentity?> ResolveV2Async(Guid v2Id, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
@@ -57,7 +63,7 @@ internal sealed class LegacyUserPort(LegacyStore store) : IUserPort
             // Insert-if-absent: two first uses of one UUID race on the unique external_user_id; the loser reads the winner's row.
             await LegacyStore.InsertIfAbsentAsync(db, "\"user\"",
                 "external_user_id, email, display_name, hashed_password, role, created_at, onboarded, onboarded_at",
-                [v2Id.ToString("D"), SyntheticEmail(v2Id), null, "", LegacyRoles.Student, new WallHelsinki(now), false, null], ct);
+                [v2Id.ToString("D"), SyntheticEmail(v2Id), hint?.Profile?.DisplayName, "", LegacyRoles.Student, new WallHelsinki(hint?.Profile?.CreatedAt ?? now), false, null], ct);
             var created = await FindByExternalIdAsync(db, v2Id, ct)
                 ?? throw new InvalidOperationException($"legacy user for {v2Id:D} was neither created nor found");
             return Identity(created, v2Id);

@@ -26,6 +26,13 @@ public sealed record MemorySchedule(double Ease, int IntervalDays, Instant DueAt
 public static class MigrationRules
 {
     public const string DefaultPersona = "calm";
+
+    /// <summary>The domain of the placeholder emails the mirror gives legacy users created for v2-only people (docs/api.md).</summary>
+    public const string SyntheticEmailDomain = "@users.teski.invalid";
+
+    /// <summary>A v2-only person mirrored into legacy got a placeholder email; it is not theirs, so it does not travel back.</summary>
+    public static string? CarriedEmail(string? legacyEmail) =>
+        legacyEmail is not null && legacyEmail.EndsWith(SyntheticEmailDomain, StringComparison.OrdinalIgnoreCase) ? null : legacyEmail;
     public const string UnknownConcept = "unknown";
     public const double DefaultEase = 2.5;
     public const int DefaultIntervalDays = 1;
@@ -304,7 +311,9 @@ public static class MigrationRules
         }
         catch (JsonException)
         {
-            return json;
+            // Text that is not JSON (a v2 mistake's plain `raw`) means what the legacy side stores for it: {"raw": text}.
+            // Comparing that form keeps a mirrored plain-text mistake equal to its legacy copy.
+            return CanonicalJson(WrapRaw(json));
         }
 
         static void Write(JsonNode? n, StringBuilder sb)

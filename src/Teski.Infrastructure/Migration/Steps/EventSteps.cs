@@ -78,6 +78,8 @@ internal sealed class MistakesStep : AdoptingStep
     protected override string LegacyTable => "mistake_logs";
     protected override int UserColumn => 1;
     protected override int TimeColumn => 6;
+    /// <summary><c>raw</c> is compared as JSON meaning: plain v2 text equals the <c>{"raw": text}</c> its legacy copy stores.</summary>
+    public override Col[] VerifyTypes => [Col.Uuid, Col.Uuid, Col.Uuid, Col.Text, Col.Text, Col.Json, Col.Time];
     protected override int[] EqualColumns => [3, 5];
 
     public override async Task<PlannedBatch> ReadBatchAsync(StepContext ctx, string? after, int size, CancellationToken ct)

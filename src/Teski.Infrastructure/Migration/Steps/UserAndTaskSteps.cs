@@ -35,11 +35,12 @@ internal sealed class UsersStep : EntityStep
             }
             // The map row written by dual-write or an earlier run wins over the rule.
             var v2Id = MigrationRules.UserId(id, S(r, 1), ctx.Users.Mapped(id));
-            var row = new PlannedRow(key, [v2Id, createdAt, ctx.ZoneId, S(r, 3), S(r, 2), 0L, null, false, true, false])
+            var email = MigrationRules.CarriedEmail(S(r, 2));
+            var row = new PlannedRow(key, [v2Id, createdAt, ctx.ZoneId, S(r, 3), email, 0L, null, false, true, false])
             {
                 MatchKey = key,
             };
-            row.VerifyValues = [v2Id, S(r, 2), S(r, 3), createdAt];
+            row.VerifyValues = [v2Id, email, S(r, 3), createdAt];
             row.Companions.Add((V2Tables.UserMap, [id, v2Id]));
             batch.Rows.Add(row);
         }

@@ -28,7 +28,8 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
 
             // task_id is a foreign key: a task this store does not have for the user is dropped, not a failed write.
             var taskId = entry.TaskId is { } tid && await db.Tasks.AnyAsync(t => t.Id == tid && t.UserId == userId, ct) ? tid : (Guid?)null;
-            var mistakeId = Guid.NewGuid();
+            // A legacy row mirrored here takes the id the backfill would give it, so a later backfill finds it.
+            var mistakeId = entry.LegacyMistakeId is { } legacyId ? StableId.For("mistake_logs", legacyId) : Guid.NewGuid();
             db.Mistakes.Add(new MistakeRow
             {
                 Id = mistakeId,

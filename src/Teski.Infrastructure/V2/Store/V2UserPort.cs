@@ -16,8 +16,37 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
             ? store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct)
             : store.RunAsync(db => ResolveAsync(db, user, hint, create: false, now, ct), ct);
 
-    public Task LinkAsync(long legacyId, Guid v2Id, CancellationToken ct) =>
-        store.RunAsync(db => LinkAsync(db, legacyId, v2Id, ct), ct);
+    public Task LinkAsync(long legacyId, Guid v2Id, UserProfile? profile, CancellationToken ct) =>
+        store.RunAsync(async db =>
+        {
+            await LinkAsync(db, legacyId, v2Id, ct);
+            if (profile is not null)
+            {
+                await AdoptProfileAsync(db, v2Id, profile, ct);
+            }
+            return true;
+        }, ct);
+
+    /// <summary>
+    /// The legacy profile fills what a v2 row created before the legacy side was known lacks (email, display name) and
+    /// the earlier creation time wins — what the backfill would have written, so verify agrees.
+    /// </summary>
+    private static async Task AdoptProfileAsync(V2DbContext db, Guid v2Id, UserProfile profile, CancellationToken ct)
+    {
+        var row = await db.Users.FirstOrDefaultAsync(u => u.Id == v2Id, ct);
+        if (row is null)
+        {
+            return;
+        }
+        row.Email ??= profile.Email;
+        row.DisplayName ??= profile.DisplayName;
+        if (profile.CreatedAt < row.CreatedAt)
+        {
+            row.CreatedAt = profile.CreatedAt;
+        }
+        await db.SaveChangesAsync(ct);
+        db.Entry(row).State = EntityState.Detached;
+    }
 
     private static async Task<UserIdentity?> ResolveAsync(V2DbContext db, UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
     {
@@ -32,7 +61,7 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
                 {
                     return null;
                 }
-                row = await CreateAsync(db, id, now, ct);
+                row = await CreateAsync(db, id, now, hint, ct);
             }
             if (create && hint?.LegacyId is { } hinted)
             {
@@ -66,15 +95,22 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         // The hint carries the id the other store already uses; otherwise the name-based id the backfill derives too.
         var newId = hint?.V2Id ?? StableId.For("user", legacyId);
         var existing = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == newId, ct)
-            ?? await CreateAsync(db, newId, now, ct);
+            ?? await CreateAsync(db, newId, now, hint, ct);
         db.LegacyUserMaps.Add(new LegacyUserMapRow { LegacyUserId = key, UserId = newId });
         await db.SaveChangesAsync(ct);
         return Identity(existing, legacyId);
     }
 
-    private static async Task<V2UserRow> CreateAsync(V2DbContext db, Guid id, Instant now, CancellationToken ct)
+    private static async Task<V2UserRow> CreateAsync(V2DbContext db, Guid id, Instant now, UserIdentity? hint, CancellationToken ct)
     {
-        var row = V2RowMapping.ToRow(V2User.CreateOnFirstUse(id, now, PersonaKeys.Default.ToWire()));
+        var row = V2RowMapping.ToRow(V2User.CreateOnFirstUse(id, hint?.Profile?.CreatedAt ?? now, PersonaKeys.Default.ToWire()));
+        if (hint?.Profile is { } profile)
+        {
+            // A person the legacy side knows: carry the profile and the legacy app's zone, as the backfill would.
+            row.Email = profile.Email;
+            row.DisplayName = profile.DisplayName;
+            row.Timezone = hint.TimeZone;
+        }
         db.Users.Add(row);
         await db.SaveChangesAsync(ct);
         db.Entry(row).State = EntityState.Detached;
