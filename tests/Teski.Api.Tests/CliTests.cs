@@ -58,11 +58,28 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Operator_verbs_are_not_implemented_yet_and_say_so()
+    public async Task Db_migrate_then_backfill_then_verify_against_fresh_sqlite_stores()
     {
-        var run = await RunAsync(["verify", "--json"]);
-        run.ExitCode.Should().Be(2);
-        run.Error.Should().Contain("verify: not implemented yet");
+        using var dir = new Teski.Testing.TempDir();
+        var settings = new Dictionary<string, string?>
+        {
+            ["SECRET_KEY"] = ApiFactory.SecretKey,
+            ["TESKI_ASYNC_DB_URL"] = "sqlite:///" + dir.File("teski_v2.db"),
+            ["TESKI_LEGACY_DB_URL"] = "sqlite:///" + dir.File("app.db"),
+        };
+
+        var migrate = await RunAsync(["db", "migrate"], settings);
+        migrate.ExitCode.Should().Be(0, migrate.Error);
+        migrate.Out.Should().Contain("migrations applied: ").And.Contain("TeskiAdditions");
+        (await RunAsync(["db", "migrate"], settings)).Out.Should().Contain("none (up to date)");
+
+        var backfill = await RunAsync(["backfill"], settings);
+        backfill.ExitCode.Should().Be(0, backfill.Error);
+        backfill.Out.Should().Contain("users");
+
+        var verify = await RunAsync(["verify", "--json"], settings);
+        verify.ExitCode.Should().Be(0, verify.Out);
+        System.Text.Json.JsonDocument.Parse(verify.Out).RootElement.GetProperty("passed").GetBoolean().Should().BeTrue();
     }
 
     [Fact]
