@@ -16,7 +16,12 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, code, errors) = Classify(exception);
-        if (status >= 500)
+        if (status == 503)
+        {
+            logger.LogWarning(exception, "Store unavailable for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+        else if (status >= 500)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -38,6 +43,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         ProblemException p => (p.Status, p.Code, null),
         Application.Common.Errors.NotFoundException nf => (404, nf.Code, null),
         Application.Common.Errors.UnavailableException un => (503, un.Code, null),
+        // A write that kept losing races after its retries, or a store that does not answer: the client may retry;
+        // nothing was acknowledged (the primary transaction rolled back).
+        Application.Common.Mirroring.StoreConflictException => (503, "store_busy", null),
+        System.Data.Common.DbException or TimeoutException => (503, "store_unavailable", null),
         ValidationException fv => (400, ErrorCodes.ValidationFailed, fv.Errors
             .GroupBy(e => JsonNamingPolicy.SnakeCaseLower.ConvertName(e.PropertyName ?? ""))
             .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).ToArray())),
