@@ -178,6 +178,60 @@ public class StageMatrixTests
         await AssertBacklogsSettled(h);
     }
 
+    [Theory]
+    [MemberData(nameof(AllStages))]
+    public async Task Legacy_queue_operations_change_only_the_primary(DatabaseProvider provider, RolloutStage stage)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, stage);
+        await h.SendAsync(new LogLegacyMistakeCommand(LegacyUser, 4, "queue-1", null, "recall", null, "{}", V1: true));
+        await h.SendAsync(new LogLegacyMistakeCommand(LegacyUser, 5, "queue-2", null, "recall", null, "{}", V1: true));
+        var legacyBefore = await h.CountAsync(StoreKind.Legacy, "review_cards");
+        var v2Before = await h.CountAsync(StoreKind.V2, "memoryitem");
+
+        var planned = await h.SendAsync(new BuildResurfacePlanCommand(LegacyUser, 3, 1440));
+        var built = await h.SendAsync(new BuildReviewsCommand(LegacyUser, 3, 1440));
+        h.Clock.AdvanceMinutes(180);
+        var resurfaced = await h.SendAsync(new NextResurfacedQuery(LegacyUser, 3));
+        var served = await h.SendAsync(new Memory.NextLegacyReviews.NextLegacyReviewsQuery(LegacyUser, 2));
+
+        if (stage is RolloutStage.LegacyOnly or RolloutStage.DualWriteLegacyPrimary)
+        {
+            planned.Should().Be(2);
+            (await h.CountAsync(StoreKind.Legacy, "resurface_plans", "status = 'served'")).Should().Be(2);
+            resurfaced.Select(r => r.TemplateCode).Should().BeEquivalentTo(["queue-1", "queue-2"]);
+            served.Should().HaveCount(2);
+            served[0].Prompt.Should().NotBeNullOrEmpty();
+            (await h.CountAsync(StoreKind.Legacy, "review_cards", "status = 'served'")).Should().Be(2);
+        }
+        else
+        {
+            // v2 primary answers the legacy queue from memory items and writes nothing for it (docs/api.md).
+            built.Should().Be(0);
+            resurfaced.Select(r => r.TemplateCode).Should().BeEquivalentTo(["queue-1", "queue-2"]);
+            served.Select(r => r.TemplateCode).Should().BeEquivalentTo(["queue-1", "queue-2"]);
+            (await h.CountAsync(StoreKind.Legacy, "resurface_plans")).Should().Be(0);
+        }
+        // Queue operations have no meaning in the other schema: no mirror facts, no row changes there.
+        (await h.CountAsync(StoreKind.Legacy, "review_cards")).Should().Be(legacyBefore);
+        (await h.CountAsync(StoreKind.V2, "memoryitem")).Should().Be(v2Before);
+        await AssertBacklogsSettled(h);
+    }
+
+    [Theory]
+    [MemberData(nameof(V2Stages))]
+    public async Task First_use_read_creates_the_v2_user_only(DatabaseProvider provider, RolloutStage stage)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, stage);
+
+        var persona = await h.SendAsync(new Persona.GetPersona.GetPersonaQuery(V2User));
+
+        persona.Persona.Should().Be("calm");
+        persona.Warmup.Should().BeTrue();
+        (await h.CountAsync(StoreKind.V2, "user")).Should().Be(1);
+        (await h.CountAsync(StoreKind.V2, "personastate")).Should().Be(1);
+        (await h.CountAsync(StoreKind.Legacy, "user")).Should().Be(0, "a read mirrors nothing");
+    }
+
     /// <summary>Every mirrored record was applied at once (the mirror was up), so nothing waits in either backlog.</summary>
     private static async Task AssertBacklogsSettled(StoreHarness h)
     {

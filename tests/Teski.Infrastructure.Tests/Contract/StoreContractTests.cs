@@ -1,0 +1,182 @@
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using Teski.Application.Common.Identity;
+using Teski.Application.Common.Settings;
+using Teski.Application.Common.Stores;
+using Teski.Application.Memory;
+using Teski.Infrastructure.Persistence;
+using Teski.Testing;
+
+namespace Teski.Infrastructure.Tests.Contract;
+
+/// <summary>
+/// The port contract every store honours, run against each of the four: legacy on SQLite and PostgreSQL, v2 on
+/// SQLite and PostgreSQL. Each store gives the operations its own schema's meaning; what is asserted here is what
+/// the use cases and the mirror rely on from any of them.
+/// </summary>
+public abstract class StoreContractTests(DatabaseProvider provider, StoreKind kind) : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private StoreHarness _h = null!;
+
+    protected Instant Now => _h.Clock.GetCurrentInstant();
+
+    public async Task InitializeAsync() => _h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+
+    public async Task DisposeAsync() => await _h.DisposeAsync();
+
+    private async Task<T> WithStore<T>(Func<IStore, Task<T>> work)
+    {
+        await using var scope = _h.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(kind));
+    }
+
+    private static MistakeEntry Entry(string concept, MistakeOrigin origin = MistakeOrigin.LegacyV1) =>
+        new(origin, concept, concept, 3, null, "concept", "sign", "legacy:sign", """{"reason":"sign"}""", null);
+
+    private static UserRef Person(long legacyId) => UserRef.Legacy(legacyId);
+
+    [Fact]
+    public async Task Resolving_with_create_is_idempotent_and_names_the_person_in_this_stores_terms()
+    {
+        var v2Person = UserRef.V2(Guid.Parse("5d3c8f7e-2b1a-4c9d-8e7f-6a5b4c3d2e1f"));
+
+        var first = await WithStore(s => s.Users.ResolveAsync(v2Person, null, create: true, Now, None));
+        var second = await WithStore(s => s.Users.ResolveAsync(v2Person, null, create: true, Now, None));
+
+        first.Should().NotBeNull();
+        second.Should().BeEquivalentTo(first);
+        first!.V2Id.Should().Be(v2Person.V2Id);
+        if (kind == StoreKind.Legacy)
+        {
+            first.LegacyId.Should().NotBeNull("the legacy store creates one legacy user row for a v2-only person");
+        }
+        (await WithStore(s => s.Users.ResolveAsync(UserRef.V2(Guid.NewGuid()), null, create: false, Now, None)))
+            .Should().BeNull("an unknown UUID is nobody until created");
+    }
+
+    [Fact]
+    public async Task A_mistake_schedules_the_concept_and_a_review_of_it_moves_it_into_the_future()
+    {
+        var user = await WithStore(s => s.Users.ResolveAsync(Person(7), null, true, Now, None));
+
+        var logged = await WithStore(s => s.Memory.LogMistakeAsync(user!, Entry("frac-1"), Now, new V2RuleSettings(), None));
+        _h.Clock.AdvanceMinutes(30);
+        var reviewed = await WithStore(s => s.Memory.ReviewAsync(user!, ReviewTarget.ByConcept("frac-1"), 5, Now, new V2RuleSettings(), None));
+
+        logged.Concept.Should().Be("frac-1");
+        (kind == StoreKind.Legacy ? logged.LegacyId is > 0 : logged.MemoryId is not null).Should().BeTrue();
+        reviewed.Should().NotBeNull();
+        reviewed!.Concept.Should().Be("frac-1");
+        reviewed.NextDueAt.Should().BeGreaterThan(Now);
+        reviewed.IntervalDays.Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task Reviewing_a_concept_the_user_never_saw_finds_nothing()
+    {
+        var user = await WithStore(s => s.Users.ResolveAsync(Person(8), null, true, Now, None));
+
+        var reviewed = await WithStore(s => s.Memory.ReviewAsync(user!, ReviewTarget.ByConcept("never-seen"), 4, Now, new V2RuleSettings(), None));
+
+        reviewed.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_transaction_disposed_without_commit_leaves_nothing()
+    {
+        var user = await WithStore(s => s.Users.ResolveAsync(Person(9), null, true, Now, None));
+
+        await WithStore(async s =>
+        {
+            await using var tx = await s.BeginAsync(None);
+            await s.Memory.LogMistakeAsync(user!, Entry("rolled-back"), Now, new V2RuleSettings(), None);
+            return 0;
+        });
+
+        var table = kind == StoreKind.Legacy ? "mistake_logs" : "mistake";
+        (await _h.CountAsync(kind, table)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task The_backlog_hands_out_only_each_streams_oldest_due_record_once()
+    {
+        await WithStore(async s =>
+        {
+            await using var tx = await s.BeginAsync(None);
+            await s.Backlog.AddAsync(Guid.NewGuid(), "l:1", "MistakeFact", "{}", Now, None);
+            await s.Backlog.AddAsync(Guid.NewGuid(), "l:1", "MistakeFact", "{}", Now, None);
+            await s.Backlog.AddAsync(Guid.NewGuid(), "l:2", "MistakeFact", "{}", Now, None);
+            await tx.CommitAsync(None);
+            return 0;
+        });
+
+        var claimed = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
+        var again = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
+
+        claimed.Select(r => r.Stream).Should().BeEquivalentTo(["l:1", "l:2"]);
+        again.Should().BeEmpty("claimed records are leased, and a stream's later record waits for its oldest");
+
+        await WithStore(async s =>
+        {
+            foreach (var r in claimed)
+            {
+                await s.Backlog.MarkAppliedAsync(r.Id, Now, None);
+            }
+            return 0;
+        });
+        var next = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
+        next.Should().ContainSingle().Which.Stream.Should().Be("l:1");
+        (await WithStore(s => s.Backlog.StatusAsync(Now, None))).Pending.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_failed_record_comes_back_after_its_backoff()
+    {
+        await WithStore(async s =>
+        {
+            await s.Backlog.AddAsync(Guid.NewGuid(), "l:3", "MistakeFact", "{}", Now, None);
+            return 0;
+        });
+        var claimed = (await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None))).Single();
+
+        await WithStore(async s =>
+        {
+            await s.Backlog.MarkFailedAsync(claimed.Id, "mirror down", Now + Duration.FromSeconds(4), None);
+            return 0;
+        });
+
+        (await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None))).Should().BeEmpty();
+        _h.Clock.Advance(Duration.FromSeconds(5));
+        var retried = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
+        retried.Should().ContainSingle().Which.Attempts.Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    [Fact]
+    public async Task The_applied_ledger_admits_a_record_once()
+    {
+        var id = Guid.NewGuid();
+
+        var first = await WithStore(s => s.Backlog.TryRecordAppliedAsync(id, Now, None));
+        var second = await WithStore(s => s.Backlog.TryRecordAppliedAsync(id, Now, None));
+
+        first.Should().BeTrue();
+        second.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task The_default_personas_are_served()
+    {
+        var personas = await WithStore(s => s.Personas.ListDefinitionsAsync(None));
+
+        personas.Select(p => p.Code).Should().Contain(["mood_calm_v1", "mood_snark_v1", "mood_disappointed_v1", "mood_intervention_v1", "mood_done_v1"]);
+    }
+}
+
+public sealed class LegacySqliteStoreContract() : StoreContractTests(DatabaseProvider.Sqlite, StoreKind.Legacy);
+
+public sealed class LegacyPostgresStoreContract() : StoreContractTests(DatabaseProvider.Postgres, StoreKind.Legacy);
+
+public sealed class V2SqliteStoreContract() : StoreContractTests(DatabaseProvider.Sqlite, StoreKind.V2);
+
+public sealed class V2PostgresStoreContract() : StoreContractTests(DatabaseProvider.Postgres, StoreKind.V2);

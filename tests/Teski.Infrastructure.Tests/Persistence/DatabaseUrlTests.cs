@@ -1,0 +1,52 @@
+using Npgsql;
+using Teski.Infrastructure.Persistence;
+
+namespace Teski.Infrastructure.Tests.Persistence;
+
+/// <summary>The URL forms the previous stacks used, and plain connection strings (product-contract.md, "Configuration").</summary>
+public class DatabaseUrlTests
+{
+    [Theory]
+    [InlineData("sqlite:///./data/app.db", "data/app.db")]
+    [InlineData("sqlite+aiosqlite:///./data/teski_v2.db", "data/teski_v2.db")]
+    [InlineData("sqlite:////var/lib/teski/app.db", "/var/lib/teski/app.db")]
+    [InlineData("Data Source=/tmp/x.db", "/tmp/x.db")]
+    public void Sqlite_forms(string url, string pathEnd)
+    {
+        var parsed = DatabaseUrl.Parse("TESKI_LEGACY_DB_URL", url);
+
+        parsed.Provider.Should().Be(DatabaseProvider.Sqlite);
+        parsed.SqlitePath.Should().EndWith(pathEnd);
+        Path.IsPathRooted(parsed.SqlitePath).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("postgresql://teski:s%40cret@db.internal:6543/memory")]
+    [InlineData("postgresql+asyncpg://teski:s%40cret@db.internal:6543/memory")]
+    [InlineData("postgres://teski:s%40cret@db.internal:6543/memory")]
+    [InlineData("Host=db.internal;Port=6543;Database=memory;Username=teski;Password=s@cret")]
+    public void Postgres_forms(string url)
+    {
+        var parsed = DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", url);
+
+        parsed.Provider.Should().Be(DatabaseProvider.Postgres);
+        var b = new NpgsqlConnectionStringBuilder(parsed.ConnectionString);
+        (b.Host, b.Port, b.Database, b.Username, b.Password).Should().Be(("db.internal", 6543, "memory", "teski", "s@cret"));
+        parsed.ToString().Should().NotContain("s@cret", "the password is never printed");
+    }
+
+    [Theory]
+    [InlineData("mysql://u@h/db", "unsupported scheme")]
+    [InlineData("postgresql://u@h:5432/", "names no database")]
+    [InlineData("sqlite://relative.db", "sqlite:///relative/path")]
+    [InlineData("sqlite:///:memory:", "in-memory")]
+    [InlineData("just some words", "neither a database URL")]
+    [InlineData("", "is empty")]
+    public void Malformed_values_name_the_variable(string url, string problem)
+    {
+        var act = () => DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", url);
+
+        act.Should().Throw<ConfigurationException>()
+            .Where(e => e.Variable == "TESKI_ASYNC_DB_URL" && e.Message.StartsWith("TESKI_ASYNC_DB_URL ", StringComparison.Ordinal) && e.Message.Contains(problem));
+    }
+}
