@@ -124,6 +124,8 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
     private async Task<LegacyDbContext> NewOpenContextAsync(CancellationToken ct)
     {
         var db = await _factory.CreateDbContextAsync(ct);
+        // Our transactions are all-or-nothing: EF's per-SaveChanges savepoints would only add round trips.
+        db.Database.AutoSavepointsEnabled = false;
         try
         {
             await db.Database.OpenConnectionAsync(ct);

@@ -103,6 +103,8 @@ public sealed class V2Store : IStore, IAsyncDisposable
         if (_db is null)
         {
             var db = await _factory.CreateDbContextAsync(ct);
+            // Our transactions are all-or-nothing: EF's per-SaveChanges savepoints would only add round trips.
+            db.Database.AutoSavepointsEnabled = false;
             try
             {
                 await OpenAsync(db, ct);
