@@ -24,6 +24,14 @@ internal static class TestJson
 
     public static string Code(this JsonElement problem) => problem.GetProperty("code").GetString()!;
 
+    /// <summary>The object's keys are exactly <paramref name="names"/> (order ignored).</summary>
+    public static JsonElement ShouldHaveKeys(this JsonElement json, params string[] names)
+    {
+        json.ValueKind.Should().Be(JsonValueKind.Object, json.GetRawText());
+        json.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(names, json.GetRawText());
+        return json;
+    }
+
     public static string[] ErrorFields(this JsonElement problem) =>
         [.. problem.GetProperty("errors").EnumerateObject().Select(p => p.Name)];
 }

@@ -29,7 +29,10 @@ public sealed class LegacyMemoryEndpoints : IEndpointModule
         // "A non-integer or missing user id yields {"items": []} rather than an error": this one route resolves the
         // user_id query itself instead of the group's 403 check.
         app.MapGroup("/api/v1/memory").WithTags("legacy").RequireAuthorization(AuthServices.UserPolicy)
-            .MapGet("/next", NextResurfaced).Produces<ItemsResponse<ResurfaceItem>>();
+            .MapGet("/next", NextResurfaced).Produces<ItemsResponse<ResurfaceItem>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
     }
 
     public sealed record LogRequest(long? InstanceId, string? TemplateCode, long? SkillId, string? ErrorType, string? ErrorSubtype, JsonElement? Detail);
