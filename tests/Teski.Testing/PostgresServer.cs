@@ -49,14 +49,16 @@ public sealed class PostgresServer
     }
 
     public string ConnectionStringFor(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=15;Include Error Detail=true";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=15;Include Error Detail=true;" +
+        // Hundreds of throwaway databases per run: idle pooled connections must not pile up to max_connections.
+        "Connection Idle Lifetime=2;Connection Pruning Interval=1";
 
     /// <summary>Stops the server (fast shutdown) — used by tests that need the store to go away.</summary>
     public void Stop() => RunPgCtl("stop", "-m", "fast", "-w");
 
     /// <summary>Starts the server again after <see cref="Stop"/>.</summary>
     public void Restart() => RunPgCtl("start", "-w", "-t", "60", "-l", Path.Combine(_dataDir, "..", "server.log"),
-        "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={Path.GetDirectoryName(_dataDir)} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300");
+        "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={Path.GetDirectoryName(_dataDir)} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600");
 
     private static PostgresServer Start()
     {

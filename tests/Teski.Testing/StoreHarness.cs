@@ -139,6 +139,15 @@ public sealed class StoreHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
+        foreach (var url in new[] { LegacyUrl, V2Url })
+        {
+            if (url.Provider == DatabaseProvider.Postgres)
+            {
+                // Release this test's idle connections now rather than when the pruner gets to them.
+                using var conn = new NpgsqlConnection(url.ConnectionString);
+                NpgsqlConnection.ClearPool(conn);
+            }
+        }
         _dir?.Dispose();
     }
 }

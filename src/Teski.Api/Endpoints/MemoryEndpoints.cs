@@ -114,8 +114,8 @@ public sealed class MemoryEndpoints : IEndpointModule
 
     private static async Task<BadgesResponse> Badges(ICurrentUser current, IMediator mediator, CancellationToken ct)
     {
-        var badges = await mediator.Send(new GetBadgesQuery(current.User), ct);
-        return new BadgesResponse(current.User.ToString(), badges.Select(b => new Badge(b.Kind, b.AcquiredAt)).ToList());
+        var result = await mediator.Send(new GetBadgesQuery(current.User), ct);
+        return new BadgesResponse(UserIdText(result.V2Id, current), result.Badges.Select(b => new Badge(b.Kind, b.AcquiredAt)).ToList());
     }
 
     /// <summary>v2 responses name the user by UUID when one is known (a legacy-id token resolves through the map).</summary>

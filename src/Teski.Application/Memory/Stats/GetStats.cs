@@ -7,7 +7,8 @@ using Teski.Application.Common.Stores;
 namespace Teski.Application.Memory.Stats;
 
 /// <summary><c>GET /memory/stats</c>.</summary>
-public sealed record GetStatsQuery(UserRef User) : IRequest<StatsResult>;
+/// <remarks>An unknown user is created on first use (v2-schema.md), so this read runs as a write.</remarks>
+public sealed record GetStatsQuery(UserRef User) : IRequest<StatsResult>, Common.Mirroring.IWriteCommand;
 
 public sealed record StatsResult(UserIdentity User, int TodayReviewed, int DailyCap, int StreakDays, int DueCount, int ExercisesCorrectToday, int ExercisesIncorrectToday, int SuggestedNewExercises);
 
@@ -16,13 +17,8 @@ public sealed class GetStatsHandler(IStoreRouter stores, IClock clock, V2RuleSet
     public async ValueTask<StatsResult> Handle(GetStatsQuery request, CancellationToken cancellationToken)
     {
         var now = clock.GetCurrentInstant();
-        var user = await stores.Primary.Users.ResolveAsync(request.User, null, create: false, now, cancellationToken);
-        if (user is null)
-        {
-            // An unknown user has simply done nothing yet; reads never create rows.
-            var nobody = new UserIdentity(request.User.LegacyId, request.User.V2Id, "UTC", true, null);
-            return new StatsResult(nobody, 0, rules.DailyReviewCap, 0, 0, 0, 0, 0);
-        }
+        var user = await stores.Primary.Users.ResolveAsync(request.User, null, create: true, now, cancellationToken)
+            ?? throw new InvalidOperationException("user could not be created");
         var s = await stores.Primary.Memory.StatsAsync(user, now, cancellationToken);
         // Suggest new exercises only when nothing is due and there is room under the cap.
         var room = Math.Max(0, rules.DailyReviewCap - s.TodayReviewed);

@@ -24,13 +24,17 @@ public sealed class GetXpSummaryHandler(IStoreRouter stores, IClock clock) : IRe
 }
 
 /// <summary><c>GET /memory/badges</c>.</summary>
-public sealed record GetBadgesQuery(UserRef User) : IRequest<IReadOnlyList<BadgeView>>;
+public sealed record GetBadgesQuery(UserRef User) : IRequest<BadgesResult>;
 
-public sealed class GetBadgesHandler(IStoreRouter stores, IClock clock) : IRequestHandler<GetBadgesQuery, IReadOnlyList<BadgeView>>
+public sealed record BadgesResult(Guid? V2Id, IReadOnlyList<BadgeView> Badges);
+
+public sealed class GetBadgesHandler(IStoreRouter stores, IClock clock) : IRequestHandler<GetBadgesQuery, BadgesResult>
 {
-    public async ValueTask<IReadOnlyList<BadgeView>> Handle(GetBadgesQuery request, CancellationToken cancellationToken)
+    public async ValueTask<BadgesResult> Handle(GetBadgesQuery request, CancellationToken cancellationToken)
     {
         var user = await stores.Primary.Users.ResolveAsync(request.User, null, create: false, clock.GetCurrentInstant(), cancellationToken);
-        return user is null ? [] : await stores.Primary.Progress.BadgesAsync(user, cancellationToken);
+        return user is null
+            ? new BadgesResult(request.User.V2Id, [])
+            : new BadgesResult(user.V2Id, await stores.Primary.Progress.BadgesAsync(user, cancellationToken));
     }
 }
