@@ -2,7 +2,8 @@
 # Times the legacy → v2 backfill on a generated legacy SQLite database into a throwaway PostgreSQL, plus a raw
 # binary-COPY ceiling. Usage: bench/backfill/run.sh [small|medium|large]   (default small)
 #   small  =  1k users /  10k mistakes     medium = 10k users / 100k mistakes     large = 100k users / 1M mistakes
-# Env: PG_BIN (default: newest /usr/lib/postgresql/*/bin), BATCH (5000), WORK (a temp dir), KEEP=1 keeps the files.
+# Env: PG_BIN (default: newest /usr/lib/postgresql/*/bin), BATCH (5000), WORK (a temp dir), KEEP=1 keeps the files,
+#      WRITER=copy|unnest (PostgreSQL insert path, default copy), NO_PIPELINE=1 (no read-ahead), NO_VERIFY=1, SKIP_EXTRA=1 skips the second (idempotency) run and the kill -9 step.
 set -euo pipefail
 size="${1:-small}"
 case "$size" in
@@ -39,12 +40,14 @@ echo "== starting throwaway PostgreSQL on port $port" >&2
 "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w start \
   -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres teski_v2
+"$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres teski_copy
 
 echo "== backfill + verify + COPY ceiling" >&2
 /usr/bin/time -v dotnet "$repo/bench/backfill/Runner/bin/Release/net10.0/BackfillBench.dll" \
   --legacy "sqlite:///$WORK/app.db" --target "postgresql://postgres@127.0.0.1:$port/teski_v2" \
-  --batch "$BATCH" --create-v2 --verify --copy-ceiling "$mistakes" 2> >(grep -E "Maximum resident|Elapsed \(wall" >&2)
+  --batch "$BATCH" --writer "${WRITER:-copy}" ${NO_PIPELINE:+--no-pipeline} --create-v2 $([ "${NO_VERIFY:-0}" = 1 ] || echo --verify) --copy-ceiling-db "postgresql://postgres@127.0.0.1:$port/teski_copy" 2> >(grep -E "Maximum resident|Elapsed \(wall" >&2)
 
+[ "${SKIP_EXTRA:-0}" = 1 ] && exit 0
 echo "== second run (idempotency: expect 0 inserted)" >&2
 dotnet "$repo/bench/backfill/Runner/bin/Release/net10.0/BackfillBench.dll" \
   --legacy "sqlite:///$WORK/app.db" --target "postgresql://postgres@127.0.0.1:$port/teski_v2" --batch "$BATCH" 2>/dev/null | tail -12

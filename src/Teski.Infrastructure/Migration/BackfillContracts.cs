@@ -84,6 +84,19 @@ public sealed record BackfillOptions
 
     /// <summary>How many keys each report list keeps.</summary>
     public int ListedKeys { get; init; } = 20;
+
+    /// <summary>
+    /// PostgreSQL targets: stream each batch with binary COPY into a session staging table, then
+    /// <c>INSERT … SELECT … ON CONFLICT DO NOTHING</c> (default); false uses one <c>INSERT … SELECT FROM unnest(text[])</c>
+    /// per batch instead (kept for comparison, see docs/backfill.md). Ignored for SQLite.
+    /// </summary>
+    public bool PostgresBinaryCopy { get; init; } = true;
+
+    /// <summary>
+    /// PostgreSQL targets: read and plan the next batch (legacy reads, rules, lookups on a second v2 connection) while
+    /// the current one is written (default). Batches still commit one at a time, in key order, with their checkpoint.
+    /// </summary>
+    public bool Pipeline { get; init; } = true;
 }
 
 /// <summary>A legacy entity whose prerequisite has not been migrated (no completed checkpoint and no rows). Exit 2.</summary>

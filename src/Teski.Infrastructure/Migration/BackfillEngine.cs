@@ -30,6 +30,14 @@ public sealed class BackfillEngine
         await using var v2 = await MigrationDb.OpenAsync(options.TargetUrl, ct);
         var ctx = await CreateContextAsync(legacy, v2, options.Clock.GetCurrentInstant(), options.LegacyTimeZone, options.DefaultPersona,
             options.XpReasonMap, options.AdoptionTolerance, allowUnmapped: options.DryRun, ct);
+        if (!options.DryRun && options.PostgresBinaryCopy)
+        {
+            // Session temp tables, created here outside any batch transaction so a rolled-back batch cannot take them along.
+            await v2.PrepareStagingAsync(V2Tables.All, ct);
+        }
+        // PostgreSQL targets: a second connection reads and plans batch N+1 while batch N is written (pipelining).
+        // Planning only looks up rows of earlier steps and of its own keys, never what batch N is writing.
+        await using var v2Read = !options.DryRun && v2.IsPostgres && options.Pipeline ? await MigrationDb.OpenAsync(options.TargetUrl, ct) : null;
 
         // Fail before writing anything when a prerequisite outside this run is missing.
         foreach (var step in CreateSteps().Where(s => selected.Contains(s.Entity)))
@@ -45,11 +53,16 @@ public sealed class BackfillEngine
 
         foreach (var step in CreateSteps().Where(s => selected.Contains(s.Entity)))
         {
-            report.Entities.Add(await RunStepAsync(ctx, step, options, progress, ct));
+            report.Entities.Add(await RunStepAsync(ctx, v2Read is null ? null : ctx.WithV2(v2Read), step, options, progress, ct));
             if (step.Entity == BackfillEntities.Users)
             {
                 // The map now holds the users just migrated; later steps resolve owners through it.
                 ctx.Users = await UserDirectory.LoadAsync(legacy, v2, ct);
+            }
+            if (step.Entity == BackfillEntities.Tasks)
+            {
+                // The task map just grew: forget any lookup made before it.
+                ctx.TaskLookups.Clear();
             }
         }
         return report;
@@ -86,7 +99,7 @@ public sealed class BackfillEngine
         return await v2.ScalarAsync($"SELECT 1 FROM {MigrationDb.Quote(step.ProofTable)} LIMIT 1", null, ct) is not null;
     }
 
-    private static async Task<EntityReport> RunStepAsync(StepContext ctx, EntityStep step, BackfillOptions options, IProgress<BackfillProgress>? progress, CancellationToken ct)
+    private static async Task<EntityReport> RunStepAsync(StepContext ctx, StepContext? readCtx, EntityStep step, BackfillOptions options, IProgress<BackfillProgress>? progress, CancellationToken ct)
     {
         var report = new EntityReport { Entity = step.Entity };
         var clock = Stopwatch.StartNew();
@@ -106,38 +119,64 @@ public sealed class BackfillEngine
         var total = Convert.ToInt64(await ctx.Legacy.ScalarAsync(step.CountSql, null, ct), CultureInfo.InvariantCulture);
         var startDone = done;
         progress?.Report(new BackfillProgress(step.Entity, done, total, 0));
-        while (true)
+        // With a read context the next batch is read and planned on the thread pool while this one is written.
+        Task<PlannedBatch> Read(string? from) => readCtx is null
+            ? step.ReadBatchAsync(ctx, from, options.BatchSize, ct)
+            : Task.Run(() => step.ReadBatchAsync(readCtx, from, options.BatchSize, ct), ct);
+        var pending = Read(after);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var batch = await step.ReadBatchAsync(ctx, after, options.BatchSize, ct);
-            if (batch.LastKey is null)
+            while (true)
             {
-                break;
+                ct.ThrowIfCancellationRequested();
+                var batch = await pending;
+                if (batch.LastKey is null)
+                {
+                    break;
+                }
+                if (readCtx is not null)
+                {
+                    pending = Read(batch.LastKey);
+                }
+                report.Read += batch.Read;
+                foreach (var s in batch.Skipped)
+                {
+                    report.Skip(s.Key, s.Reason, options.ListedKeys);
+                }
+                foreach (var f in batch.Failed)
+                {
+                    report.Fail(f.Key, f.Reason, options.ListedKeys);
+                }
+                done += batch.Advanced ?? batch.Read;
+                if (options.DryRun)
+                {
+                    await step.DryRunAsync(ctx, batch, report, ct);
+                }
+                else
+                {
+                    await using var tx = await ctx.V2.Connection.BeginTransactionAsync(ct);
+                    await step.WriteAsync(ctx, batch, tx, report, ct);
+                    await Checkpoints.WriteAsync(ctx.V2, new Checkpoint(step.Entity, batch.LastKey, done, false), ctx.Now, tx, ct);
+                    await tx.CommitAsync(ct);
+                }
+                after = batch.LastKey;
+                var secs = clock.Elapsed.TotalSeconds;
+                progress?.Report(new BackfillProgress(step.Entity, done, total, secs > 0 ? (done - startDone) / secs : 0));
+                if (readCtx is null)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    pending = Read(after);
+                }
             }
-            report.Read += batch.Read;
-            foreach (var s in batch.Skipped)
+        }
+        finally
+        {
+            // A failed write must not leave a read running on connections about to be closed.
+            if (!pending.IsCompleted)
             {
-                report.Skip(s.Key, s.Reason, options.ListedKeys);
+                await Task.WhenAny(pending);
             }
-            foreach (var f in batch.Failed)
-            {
-                report.Fail(f.Key, f.Reason, options.ListedKeys);
-            }
-            done += batch.Advanced ?? batch.Read;
-            if (options.DryRun)
-            {
-                await step.DryRunAsync(ctx, batch, report, ct);
-            }
-            else
-            {
-                await using var tx = await ctx.V2.Connection.BeginTransactionAsync(ct);
-                await step.WriteAsync(ctx, batch, tx, report, ct);
-                await Checkpoints.WriteAsync(ctx.V2, new Checkpoint(step.Entity, batch.LastKey, done, false), ctx.Now, tx, ct);
-                await tx.CommitAsync(ct);
-            }
-            after = batch.LastKey;
-            var secs = clock.Elapsed.TotalSeconds;
-            progress?.Report(new BackfillProgress(step.Entity, done, total, secs > 0 ? (done - startDone) / secs : 0));
+            _ = pending.Exception;
         }
         if (!options.DryRun)
         {

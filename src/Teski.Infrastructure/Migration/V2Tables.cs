@@ -39,4 +39,7 @@ internal static class V2Tables
         ("id", Col.Uuid), ("user_id", Col.Uuid), ("persona", Col.Text), ("warmup_ts", Col.Time));
 
     public static readonly TableSpec RowLink = TableSpec.Of("legacy_row_link", ("entity", Col.Text), ("legacy_id", Col.Text), ("v2_id", Col.Uuid));
+
+    /// <summary>Every table the backfill inserts into.</summary>
+    public static readonly IReadOnlyList<TableSpec> All = [User, UserMap, Task, TaskDetail, TaskMap, Mistake, MemoryItem, ReviewLog, XpEvent, AnalyticsEvent, PersonaState, RowLink];
 }

@@ -213,6 +213,10 @@ internal sealed class MigrationDb : IAsyncDisposable
             return inserted;
         }
         var colList = string.Join(", ", table.Columns.Select(c => "\"" + c + "\""));
+        if (IsPostgres && _staging.TryGetValue(table.Name, out var stage))
+        {
+            return await CopyInsertIgnoreAsync(table, stage, colList, rows, inserted, tx, ct);
+        }
         if (IsPostgres)
         {
             var selects = new List<string>();
@@ -233,25 +237,7 @@ internal sealed class MigrationDb : IAsyncDisposable
             cmd.CommandText =
                 $"INSERT INTO \"{table.Name}\" ({colList}) SELECT {string.Join(", ", selects)} FROM unnest({unnest}) AS x({string.Join(", ", aliases)}) " +
                 $"ON CONFLICT DO NOTHING RETURNING \"{table.Columns[0]}\"::text";
-            var byKey = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-            for (var r = 0; r < rows.Count; r++)
-            {
-                var k = ToPgText(rows[r][0], table.Types[0])!;
-                if (!byKey.TryGetValue(k, out var l))
-                {
-                    byKey[k] = l = [];
-                }
-                l.Add(r);
-            }
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                if (byKey.TryGetValue(reader.GetString(0), out var idx))
-                {
-                    // Duplicates inside one batch: the first occurrence is the one that landed.
-                    inserted[idx[0]] = true;
-                }
-            }
+            await MarkInsertedAsync(cmd, table, rows, inserted, ct);
             return inserted;
         }
 
@@ -277,6 +263,142 @@ internal sealed class MigrationDb : IAsyncDisposable
             inserted[r] = await prepared.ExecuteNonQueryAsync(ct) > 0;
         }
         return inserted;
+    }
+
+    // ---- PostgreSQL: binary COPY into a staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING ------------
+
+    private readonly Dictionary<string, (string Name, NpgsqlDbType[] Types)> _staging = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Creates (outside any transaction, once per run) a session temp table per v2 table with exactly the backfill's
+    /// columns and the target's column types (<c>CREATE TEMP TABLE … AS SELECT cols FROM target WITH NO DATA</c>:
+    /// no constraints, no indexes), so <see cref="InsertIgnoreAsync"/> can stream each batch with binary COPY.
+    /// Tables missing here keep the <c>unnest</c> path.
+    /// </summary>
+    public async Task PrepareStagingAsync(IEnumerable<TableSpec> tables, CancellationToken ct)
+    {
+        if (!IsPostgres)
+        {
+            return;
+        }
+        foreach (var t in tables)
+        {
+            if (_staging.ContainsKey(t.Name))
+            {
+                continue;
+            }
+            var stage = "backfill_stage_" + t.Name;
+            var cols = string.Join(", ", t.Columns.Select(Quote));
+            await ExecAsync($"DROP TABLE IF EXISTS pg_temp.{Quote(stage)}; CREATE TEMP TABLE {Quote(stage)} AS SELECT {cols} FROM {Quote(t.Name)} WITH NO DATA", null, ct);
+            var types = new NpgsqlDbType[t.Columns.Length];
+            await using (var cmd = Cmd("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a " +
+                                       "WHERE a.attrelid = (SELECT oid FROM pg_class WHERE relname = @s AND relpersistence = 't' AND pg_table_is_visible(oid)) AND a.attnum > 0 AND NOT a.attisdropped"))
+            {
+                Add(cmd, "@s", stage);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                var byName = new Dictionary<string, string>(StringComparer.Ordinal);
+                while (await r.ReadAsync(ct))
+                {
+                    byName[r.GetString(0)] = r.GetString(1);
+                }
+                for (var i = 0; i < t.Columns.Length; i++)
+                {
+                    types[i] = PgWireType(byName[t.Columns[i]]);
+                }
+            }
+            _staging[t.Name] = (stage, types);
+        }
+    }
+
+    private static NpgsqlDbType PgWireType(string formatted)
+    {
+        var t = formatted.Split('(')[0];
+        return t switch
+        {
+            "uuid" => NpgsqlDbType.Uuid,
+            "text" => NpgsqlDbType.Text,
+            "character varying" => NpgsqlDbType.Varchar,
+            "character" => NpgsqlDbType.Char,
+            "jsonb" => NpgsqlDbType.Jsonb,
+            "json" => NpgsqlDbType.Json,
+            "timestamp with time zone" => NpgsqlDbType.TimestampTz,
+            "timestamp without time zone" => NpgsqlDbType.Timestamp,
+            "bigint" => NpgsqlDbType.Bigint,
+            "integer" => NpgsqlDbType.Integer,
+            "smallint" => NpgsqlDbType.Smallint,
+            "double precision" => NpgsqlDbType.Double,
+            "real" => NpgsqlDbType.Real,
+            "numeric" => NpgsqlDbType.Numeric,
+            "boolean" => NpgsqlDbType.Boolean,
+            _ => throw new NotSupportedException($"backfill staging: unsupported v2 column type '{formatted}'"),
+        };
+    }
+
+    private static object PgWireValue(object v, NpgsqlDbType type) => type switch
+    {
+        NpgsqlDbType.Uuid => v is Guid g ? g : Guid.Parse(Convert.ToString(v, CultureInfo.InvariantCulture)!),
+        NpgsqlDbType.TimestampTz => v is Instant i ? LegacyTime.ToMicros(i).ToDateTimeUtc() : v,
+        NpgsqlDbType.Timestamp => v is Instant i ? DateTime.SpecifyKind(LegacyTime.ToMicros(i).ToDateTimeUtc(), DateTimeKind.Unspecified) : v,
+        NpgsqlDbType.Bigint => Convert.ToInt64(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Integer => Convert.ToInt32(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Smallint => Convert.ToInt16(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Double => Convert.ToDouble(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Real => Convert.ToSingle(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Numeric => Convert.ToDecimal(v, CultureInfo.InvariantCulture),
+        NpgsqlDbType.Boolean => v is bool b ? b : Convert.ToInt64(v, CultureInfo.InvariantCulture) != 0,
+        _ => v is string s ? s : ToPgText(v, Col.Text)!,
+    };
+
+    /// <summary>
+    /// One batch: binary COPY into the session's staging table, then one <c>INSERT INTO target SELECT … FROM stage
+    /// ON CONFLICT DO NOTHING RETURNING key; TRUNCATE stage</c> (two round trips, both in the caller's transaction, so a
+    /// rollback or a killed process leaves nothing behind).
+    /// </summary>
+    private async Task<bool[]> CopyInsertIgnoreAsync(TableSpec table, (string Name, NpgsqlDbType[] Types) stage, string colList,
+        IReadOnlyList<object?[]> rows, bool[] inserted, DbTransaction tx, CancellationToken ct)
+    {
+        var npg = (NpgsqlConnection)Connection;
+        await using (var writer = await npg.BeginBinaryImportAsync($"COPY {Quote(stage.Name)} ({colList}) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var row in rows)
+            {
+                await writer.StartRowAsync(ct);
+                for (var c = 0; c < stage.Types.Length; c++)
+                {
+                    if (row[c] is { } v)
+                    {
+                        await writer.WriteAsync(PgWireValue(v, stage.Types[c]), stage.Types[c], ct);
+                    }
+                    else
+                    {
+                        await writer.WriteNullAsync(ct);
+                    }
+                }
+            }
+            await writer.CompleteAsync(ct);
+        }
+        await using var cmd = Cmd($"INSERT INTO {Quote(table.Name)} ({colList}) SELECT {colList} FROM {Quote(stage.Name)} " +
+                                  $"ON CONFLICT DO NOTHING RETURNING {Quote(table.Columns[0])}::text; TRUNCATE {Quote(stage.Name)}", tx);
+        await MarkInsertedAsync(cmd, table, rows, inserted, ct);
+        return inserted;
+    }
+
+    /// <summary>Runs an <c>INSERT … RETURNING key::text</c> and marks which rows landed (duplicates in a batch: the first).</summary>
+    private static async Task MarkInsertedAsync(DbCommand cmd, TableSpec table, IReadOnlyList<object?[]> rows, bool[] inserted, CancellationToken ct)
+    {
+        var byKey = new Dictionary<string, int>(rows.Count, StringComparer.Ordinal);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            byKey.TryAdd(ToPgText(rows[r][0], table.Types[0])!, r);
+        }
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (byKey.TryGetValue(reader.GetString(0), out var idx))
+            {
+                inserted[idx] = true;
+            }
+        }
     }
 
     internal static string PgCast(Col t) => t switch

@@ -111,7 +111,7 @@ internal sealed class MistakesStep : AdoptingStep
                 pending.Add((key, user, code, MigrationRules.Mistake(code, L(r, 2), S(r, 5), S(r, 4), O(r, 6), occurred)));
             }
         }
-        var tasks = await TaskMapAsync(ctx, pending.Where(p => !string.IsNullOrWhiteSpace(p.Code)).Select(p => p.Code!), ct);
+        var tasks = await CachedTaskMapAsync(ctx, pending.Where(p => !string.IsNullOrWhiteSpace(p.Code)).Select(p => p.Code!), ct);
         var links = await LinksAsync(ctx, LegacyTable, pending.Select(p => p.Key).ToList(), ct);
         foreach (var p in pending)
         {

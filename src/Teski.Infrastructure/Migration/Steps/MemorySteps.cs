@@ -79,7 +79,7 @@ internal sealed class MemoryStep : PerUserStep
             }
         }
         batch.Read = items.Count;
-        var tasks = await TaskMapAsync(ctx, items.Keys.Select(k => k.Concept), ct);
+        var tasks = await CachedTaskMapAsync(ctx, items.Keys.Select(k => k.Concept), ct);
         foreach (var ((legacyUser, concept), card) in items)
         {
             var key = K(legacyUser) + ":" + concept;

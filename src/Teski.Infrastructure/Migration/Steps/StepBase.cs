@@ -22,6 +22,36 @@ internal sealed class StepContext
     public required bool AllowUnmappedUsers { get; init; }
 
     public UserDirectory Users { get; set; } = null!;
+
+    /// <summary>
+    /// legacy task id → v2 task id (null = not migrated) for the template codes / concepts later steps look up: a few
+    /// hundred distinct values in practice, so one query per new value per run instead of one per batch. Bounded
+    /// (<see cref="TaskLookupCacheLimit"/>, cleared when full); filled only after the tasks step, never by it.
+    /// </summary>
+    public Dictionary<string, Guid?> TaskLookups { get; init; } = new(StringComparer.Ordinal);
+
+    public const int TaskLookupCacheLimit = 50_000;
+
+    /// <summary>
+    /// The same context over another v2 connection: the engine reads and plans the next batch on it while the
+    /// current batch is written on <see cref="V2"/> (see <c>BackfillEngine</c>, "pipelining").
+    /// </summary>
+    public StepContext WithV2(MigrationDb v2) => new()
+    {
+        Legacy = Legacy,
+        V2 = v2,
+        Now = Now,
+        Zone = Zone,
+        ZoneId = ZoneId,
+        DefaultPersona = DefaultPersona,
+        XpReasonMap = XpReasonMap,
+        Tolerance = Tolerance,
+        AllowUnmappedUsers = AllowUnmappedUsers,
+        Users = Users,
+        LegacyHasErrorSubtype = LegacyHasErrorSubtype,
+        LegacyHasRowLinks = LegacyHasRowLinks,
+        TaskLookups = TaskLookups,
+    };
     public bool LegacyHasErrorSubtype { get; set; }
     public bool LegacyHasRowLinks { get; set; }
 }
@@ -206,6 +236,49 @@ internal abstract class EntityStep
             }
         }
         return links;
+    }
+
+    /// <summary>
+    /// <see cref="TaskMapAsync"/> through the run's <see cref="StepContext.TaskLookups"/> cache (steps after tasks: a
+    /// template code / concept names the same few tasks batch after batch).
+    /// </summary>
+    protected static async Task<Dictionary<string, Guid>> CachedTaskMapAsync(StepContext ctx, IEnumerable<string> legacyTaskIds, CancellationToken ct)
+    {
+        var map = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        var misses = new List<string>();
+        foreach (var id in legacyTaskIds.Distinct(StringComparer.Ordinal))
+        {
+            if (ctx.TaskLookups.TryGetValue(id, out var hit))
+            {
+                if (hit is { } g)
+                {
+                    map[id] = g;
+                }
+            }
+            else
+            {
+                misses.Add(id);
+            }
+        }
+        if (misses.Count == 0)
+        {
+            return map;
+        }
+        var found = await TaskMapAsync(ctx, misses, ct);
+        if (ctx.TaskLookups.Count + misses.Count > StepContext.TaskLookupCacheLimit)
+        {
+            ctx.TaskLookups.Clear();
+        }
+        foreach (var id in misses)
+        {
+            Guid? v = found.TryGetValue(id, out var g) ? g : null;
+            ctx.TaskLookups[id] = v;
+            if (v is { } t)
+            {
+                map[id] = t;
+            }
+        }
+        return map;
     }
 
     /// <summary>v2 task ids for legacy task ids (through <c>legacy_task_map</c>: only tasks actually migrated).</summary>
