@@ -1,6 +1,7 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Teski.Application.Common.Behaviors;
 using Teski.Application.Common.Mirroring;
 using Teski.Application.Common.ShadowReads;
@@ -25,6 +26,9 @@ public static class DependencyInjection
         services.AddScoped<ShadowReadScope>();
         services.AddSingleton<ShadowReader>();
         services.AddShadowProjections();
+        // Off unless the host configures it (with the router that lets the mirror answer a shadow scope as primary).
+        services.TryAddSingleton(new ShadowReadSettings(0));
+        services.TryAddSingleton<IShadowReadMetrics, NoShadowReadMetrics>();
         return services;
     }
 }

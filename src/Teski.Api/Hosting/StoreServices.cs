@@ -35,8 +35,8 @@ public static class StoreServices
         // Shadow reads: in a shadow scope the mirror answers as primary (Application/Common/ShadowReads).
         services.Replace(ServiceDescriptor.Scoped<IStoreRouter>(sp =>
             MirrorAsPrimaryRouter.For(sp.GetRequiredService<ShadowReadScope>(), ActivatorUtilities.CreateInstance<StoreRouter>(sp))));
-        services.TryAddSingleton(sp => new ShadowReadSettings(sp.GetRequiredService<TeskiConfiguration>().ShadowReadFraction));
-        services.TryAddSingleton<IShadowReadMetrics, PrometheusShadowReadMetrics>();
+        services.Replace(ServiceDescriptor.Singleton(sp => new ShadowReadSettings(sp.GetRequiredService<TeskiConfiguration>().ShadowReadFraction)));
+        services.Replace(ServiceDescriptor.Singleton<IShadowReadMetrics, PrometheusShadowReadMetrics>());
         // Rollout operations: the operations log (last verify, backups, the drop), backup, status.
         services.TryAddSingleton<OperationsLog>();
         services.TryAddSingleton<StoreBackup>();

@@ -123,60 +123,60 @@ public sealed class Traffic
         switch (n % 4)
         {
             case 0 when host.V2Enabled:
-            {
-                var body = await SendAsync(client, HttpMethod.Post, "/api/memory/mistake", new { concept = $"concept-{user}-{n}", raw = "3+4=8" });
-                if (body is { } b)
                 {
-                    _memories.GetOrAdd(user, _ => new()).Enqueue(b.GetProperty("memory_id").GetGuid());
-                    _mistakes.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    var body = await SendAsync(client, HttpMethod.Post, "/api/memory/mistake", new { concept = $"concept-{user}-{n}", raw = "3+4=8" });
+                    if (body is { } b)
+                    {
+                        _memories.GetOrAdd(user, _ => new()).Enqueue(b.GetProperty("memory_id").GetGuid());
+                        _mistakes.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    }
+                    break;
                 }
-                break;
-            }
             case 0:
-            {
-                var template = $"tpl-{user}-{n}";
-                var body = await SendAsync(client, HttpMethod.Post, "/api/v1/memory/log/v1", new { template_code = template, error_type = "concept", detail = new { reason = "unit" } });
-                if (body is not null)
                 {
-                    _templates.GetOrAdd(user, _ => new()).Enqueue(template);
-                    _mistakes.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    var template = $"tpl-{user}-{n}";
+                    var body = await SendAsync(client, HttpMethod.Post, "/api/v1/memory/log/v1", new { template_code = template, error_type = "concept", detail = new { reason = "unit" } });
+                    if (body is not null)
+                    {
+                        _templates.GetOrAdd(user, _ => new()).Enqueue(template);
+                        _mistakes.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    }
+                    break;
                 }
-                break;
-            }
             case 1 when host.V2Enabled:
-            {
-                if (_memories.TryGetValue(user, out var ids) && ids.TryPeek(out _))
                 {
-                    var id = ids.ElementAt(n % ids.Count);
-                    if (await SendAsync(client, HttpMethod.Post, "/api/memory/review", new { memory_id = id, grade = 4 }) is not null)
+                    if (_memories.TryGetValue(user, out var ids) && ids.TryPeek(out _))
                     {
-                        _v2Reviews.AddOrUpdate(user, 1, (_, c) => c + 1);
+                        var id = ids.ElementAt(n % ids.Count);
+                        if (await SendAsync(client, HttpMethod.Post, "/api/memory/review", new { memory_id = id, grade = 4 }) is not null)
+                        {
+                            _v2Reviews.AddOrUpdate(user, 1, (_, c) => c + 1);
+                        }
                     }
+                    break;
                 }
-                break;
-            }
             case 1:
-            {
-                if (_templates.TryGetValue(user, out var templates) && templates.TryPeek(out _))
                 {
-                    var template = templates.ElementAt(n % templates.Count);
-                    if (await SendAsync(client, HttpMethod.Post, $"/api/v1/memory/review/result?template_code={template}&correct=true", null) is not null && v2Written)
+                    if (_templates.TryGetValue(user, out var templates) && templates.TryPeek(out _))
                     {
-                        _v2Reviews.AddOrUpdate(user, 1, (_, c) => c + 1);
+                        var template = templates.ElementAt(n % templates.Count);
+                        if (await SendAsync(client, HttpMethod.Post, $"/api/v1/memory/review/result?template_code={template}&correct=true", null) is not null && v2Written)
+                        {
+                            _v2Reviews.AddOrUpdate(user, 1, (_, c) => c + 1);
+                        }
                     }
+                    break;
                 }
-                break;
-            }
             case 2:
-            {
-                var body = await SendAsync(client, HttpMethod.Post, $"/leaderboards/{LeaderboardId}/award", new { event_type = "task_completed" });
-                if (body is { } b)
                 {
-                    _xpEvents.Enqueue(StableId.For("pointsevent", b.GetProperty("id").GetInt64()));
-                    _awards.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    var body = await SendAsync(client, HttpMethod.Post, $"/leaderboards/{LeaderboardId}/award", new { event_type = "task_completed" });
+                    if (body is { } b)
+                    {
+                        _xpEvents.Enqueue(StableId.For("pointsevent", b.GetProperty("id").GetInt64()));
+                        _awards.AddOrUpdate(user, 1, (_, c) => c + 1);
+                    }
+                    break;
                 }
-                break;
-            }
             default:
                 await SendAsync(client, HttpMethod.Get, "/api/v1/personas/", null);
                 if (host.V2Enabled)

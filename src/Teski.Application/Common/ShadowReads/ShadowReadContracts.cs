@@ -40,3 +40,19 @@ public sealed class ShadowReadScope
 {
     public bool IsShadow { get; set; }
 }
+
+/// <summary>The default when the host exports no figures.</summary>
+public sealed class NoShadowReadMetrics : IShadowReadMetrics
+{
+    public void Compared(string request)
+    {
+    }
+
+    public void Mismatch(string request)
+    {
+    }
+
+    public void Failed(string request)
+    {
+    }
+}
