@@ -1,6 +1,7 @@
 using NodaTime;
 using Teski.Application.Common.Settings;
 using Teski.Application.Common.Stores;
+using Teski.Infrastructure.Operations;
 using Teski.Infrastructure.Stores;
 using Teski.Infrastructure.V2;
 using Migration = Teski.Infrastructure.Migration;
@@ -15,6 +16,8 @@ internal sealed class OperatorVerbs(
     V2StoreMigrator migrator,
     MigrationFlags flags,
     IServiceScopeFactory scopes,
+    OperationsLog operations,
+    StoreBackup backups,
     IClock clock) : IOperatorVerbs
 {
     /// <summary><c>db migrate</c>: v2 tables created or upgraded (a previous-stack database adopted); legacy tables never altered.</summary>
@@ -39,34 +42,111 @@ internal sealed class OperatorVerbs(
         }
     }
 
-    /// <summary><c>rollout status</c>: the flags, the stage they amount to, and each store's mirror backlog.</summary>
+    /// <summary><c>rollout status</c>: the flags, the stage they amount to, each store's mirror backlog, the last verify and backup.</summary>
     public async Task<int> RolloutStatusAsync(RolloutStatusOptions options, CancellationToken cancellationToken)
     {
-        await console.Out.WriteLineAsync($"TESKI_MEMORY_V2_ENABLED={flags.V2Enabled.ToString().ToLowerInvariant()} TESKI_DUAL_WRITE={flags.DualWrite.ToString().ToLowerInvariant()}");
-        await console.Out.WriteLineAsync($"stage: {MigrationFlags.StageName(flags.Stage)} (primary {flags.Primary.ToString().ToLowerInvariant()}, mirror {flags.Mirror?.ToString().ToLowerInvariant() ?? "none"})");
         await using var scope = scopes.CreateAsyncScope();
-        var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
-        var problem = false;
-        foreach (var kind in new[] { StoreKind.Legacy, StoreKind.V2 })
+        var report = await scope.ServiceProvider.GetRequiredService<RolloutStatusReader>().ReadAsync(cancellationToken);
+        await console.Out.WriteLineAsync($"TESKI_MEMORY_V2_ENABLED={Bool(report.V2Enabled)} TESKI_DUAL_WRITE={Bool(report.DualWrite)}");
+        await console.Out.WriteLineAsync($"stage: {report.Stage} (primary {report.Primary}, mirror {report.Mirror ?? "none"})");
+        foreach (var b in report.Backlogs)
         {
-            try
-            {
-                var status = await router.Get(kind).Backlog.StatusAsync(clock.GetCurrentInstant(), cancellationToken);
-                var age = status.OldestAge is { } a ? $"{a.TotalSeconds:0.#} s" : "-";
-                await console.Out.WriteLineAsync($"{kind.ToString().ToLowerInvariant()} backlog: {status.Pending} pending, oldest {age}, {status.Failing} retrying");
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                problem = true;
-                await console.Out.WriteLineAsync($"{kind.ToString().ToLowerInvariant()} backlog: unreachable ({ex.GetType().Name}: {ex.Message})");
-            }
+            await console.Out.WriteLineAsync(b.Error is not null
+                ? $"{b.Store} backlog: unreachable ({b.Error})"
+                : $"{b.Store} backlog: {b.Pending} pending, oldest {(b.OldestAgeSeconds is { } a ? $"{a:0.#} s" : "-")}, {b.Retrying} retrying");
         }
-        return problem ? CliExitCodes.ProblemFound : CliExitCodes.Success;
+        await console.Out.WriteLineAsync("last verify: " + Describe(report.LastVerify, withPath: false));
+        await console.Out.WriteLineAsync("last backup: " + Describe(report.LastBackup, withPath: true));
+        if (report.LegacyDropped is { Ok: true } dropped)
+        {
+            await console.Out.WriteLineAsync("legacy tables dropped: " + Describe(dropped, withPath: false));
+        }
+        return report.AllReachable ? CliExitCodes.Success : CliExitCodes.ProblemFound;
     }
 
-    public Task<int> BackupAsync(BackupOptions options, CancellationToken cancellationToken) => NotYet("db backup");
+    /// <summary>
+    /// <c>db backup --out DIR [--verify]</c>: both stores copied consistently (SQLite online backup, <c>pg_dump</c>) with a
+    /// manifest of row counts; <c>--verify</c> restores the copy into a scratch location and compares the counts.
+    /// The result is recorded in the operations log (the drop-legacy guard needs it).
+    /// </summary>
+    public async Task<int> BackupAsync(BackupOptions options, CancellationToken cancellationToken)
+    {
+        var stage = MigrationFlags.StageName(flags.Stage);
+        BackupManifest manifest;
+        try
+        {
+            manifest = await backups.BackupAsync(options.OutDirectory, console.Error, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            await console.Error.WriteLineAsync($"db backup failed: {ex.Message}");
+            await RecordAsync(new OperationRecord(OperationKinds.Backup, clock.GetCurrentInstant(), false, stage, "failed: " + ex.Message, options.OutDirectory), cancellationToken);
+            return CliExitCodes.ProblemFound;
+        }
+        await console.Out.WriteLineAsync($"backup: {options.OutDirectory}");
+        foreach (var (name, entry) in new[] { ("legacy", manifest.Legacy), ("v2", manifest.V2) })
+        {
+            await console.Out.WriteLineAsync($"{name}: {entry.Source} -> {entry.File} ({entry.Tables.Count} tables, {entry.Tables.Values.Sum()} rows)");
+        }
+        var ok = true;
+        var summary = "not verified";
+        if (options.Verify)
+        {
+            var problems = await backups.VerifyAsync(options.OutDirectory, console.Error, cancellationToken);
+            ok = problems.Count == 0;
+            summary = ok ? "verified: restored copy matches the manifest" : $"verify failed: {problems.Count} problem(s)";
+            foreach (var problem in problems)
+            {
+                await console.Out.WriteLineAsync("verify: " + problem);
+            }
+            await console.Out.WriteLineAsync(ok ? "verify: restored copy matches the manifest" : "verify: FAILED");
+        }
+        await RecordAsync(new OperationRecord(OperationKinds.Backup, clock.GetCurrentInstant(), ok, stage, summary, options.OutDirectory), cancellationToken);
+        return ok ? CliExitCodes.Success : CliExitCodes.ProblemFound;
+    }
 
-    public Task<int> DropLegacyAsync(DropLegacyOptions options, CancellationToken cancellationToken) => NotYet("db drop-legacy");
+    /// <summary>
+    /// <c>db drop-legacy --confirm</c>: plan step 8. Refuses (exit 1, one line per failed guard, naming it) unless v2 reads
+    /// are on, dual-write is off, both backlogs are empty, the last verify passed and a backup newer than it exists.
+    /// Drops <see cref="LegacyDrop.DroppedTables"/> in one transaction.
+    /// </summary>
+    public async Task<int> DropLegacyAsync(DropLegacyOptions options, CancellationToken cancellationToken)
+    {
+        if (!options.Confirm)
+        {
+            await console.Error.WriteLineAsync("db drop-legacy refuses to run without --confirm");
+            return CliExitCodes.Usage;
+        }
+        IReadOnlyList<BacklogReading> backlogs;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            backlogs = await scope.ServiceProvider.GetRequiredService<RolloutStatusReader>().ReadBacklogsAsync(cancellationToken);
+        }
+        var guards = LegacyDrop.Check(
+            flags,
+            backlogs,
+            await operations.LatestAsync(OperationKinds.Verify, cancellationToken),
+            await operations.LatestAsync(OperationKinds.Backup, cancellationToken));
+        var failed = guards.Where(g => !g.Passed).ToList();
+        if (failed.Count > 0)
+        {
+            foreach (var guard in failed)
+            {
+                await console.Out.WriteLineAsync($"refused: {guard.Name}: {guard.Detail}");
+            }
+            return CliExitCodes.ProblemFound;
+        }
+        foreach (var guard in guards)
+        {
+            await console.Error.WriteLineAsync($"ok: {guard.Name}: {guard.Detail}");
+        }
+        var dropped = await LegacyDrop.DropAsync(locations.Legacy, cancellationToken);
+        var summary = dropped.Count == 0 ? "nothing to drop (already dropped)" : "dropped " + string.Join(", ", dropped);
+        await RecordAsync(new OperationRecord(OperationKinds.DropLegacy, clock.GetCurrentInstant(), true, MigrationFlags.StageName(flags.Stage), summary, null), cancellationToken);
+        await console.Out.WriteLineAsync($"legacy store {StoreBackup.Redact(locations.Legacy)}: {summary}");
+        await console.Out.WriteLineAsync("kept: user, personas, leaderboard tables, task/reminder, task templates/instances/attempts, analytics_events, support tables");
+        return CliExitCodes.Success;
+    }
 
     /// <summary><c>backfill</c>: legacy → v2 per migration-rules.md; progress bar on a terminal, the per-entity report at the end.</summary>
     public async Task<int> BackfillAsync(BackfillOptions options, CancellationToken cancellationToken)
@@ -114,12 +194,40 @@ internal sealed class OperatorVerbs(
             Clock = clock,
         }, cancellationToken);
         await console.Out.WriteLineAsync(options.Json ? report.ToJson() : report.ToTable());
+        // The drop-legacy guard needs the last result. In stage "v2 only" the legacy store no longer receives writes,
+        // so a difference there is expected and says nothing about v2's completeness: such a run is not recorded.
+        if (flags.Stage == RolloutStage.V2Only)
+        {
+            await console.Error.WriteLineAsync("verify: not recorded (stage v2 only: the legacy store no longer receives writes)");
+        }
+        else
+        {
+            var passed = report.ExitCode == CliExitCodes.Success;
+            await RecordAsync(new OperationRecord(OperationKinds.Verify, clock.GetCurrentInstant(), passed, MigrationFlags.StageName(flags.Stage),
+                passed ? "passed" : "unexplained differences", null), cancellationToken);
+        }
         return report.ExitCode;
     }
 
-    private async Task<int> NotYet(string verb)
+    private async Task RecordAsync(OperationRecord record, CancellationToken cancellationToken)
     {
-        await console.Error.WriteLineAsync($"{verb}: not implemented yet");
-        return CliExitCodes.Usage;
+        try
+        {
+            foreach (var failure in await operations.RecordAsync(record, cancellationToken))
+            {
+                await console.Error.WriteLineAsync($"operations log: not recorded in the {failure}");
+            }
+        }
+        catch (InvalidOperationException ex)
+        {
+            await console.Error.WriteLineAsync($"operations log: {ex.Message}");
+        }
     }
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static string Describe(OperationView? op, bool withPath) => op is null
+        ? "none recorded"
+        : $"{(op.Ok ? "ok" : "FAILED")} at {op.At} (stage {op.Stage}): {op.Summary}{(withPath && op.Path is not null ? " — " + op.Path : "")}";
+
 }

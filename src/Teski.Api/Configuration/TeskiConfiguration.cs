@@ -59,6 +59,9 @@ public sealed record TeskiConfiguration
     /// <summary><c>TESKI_TRUST_USER_HEADER</c>: accept <c>X-User-Id</c> / <c>user_id</c> without a token.</summary>
     public required bool TrustUserHeader { get; init; }
 
+    /// <summary><c>TESKI_SHADOW_READ_FRACTION</c> (0..1): share of shadowed reads in dual-write stages; null = the default (0.1).</summary>
+    public double? ShadowReadFraction { get; init; }
+
     /// <summary>
     /// The HMAC key handed to the token library. Microsoft.IdentityModel refuses HS256 keys under 256 bits, but
     /// the legacy app may have signed with a shorter <c>SECRET_KEY</c> outside production. HMAC right-pads any
@@ -132,8 +135,13 @@ public sealed record TeskiConfiguration
             UsesDevelopmentKey = secret is null,
             CorsOrigins = CheckOrigins(env.List("TESKI_CORS_ORIGINS")) ?? DefaultCorsOrigins,
             TrustUserHeader = env.Bool("TESKI_TRUST_USER_HEADER", false),
+            ShadowReadFraction = env.String("TESKI_SHADOW_READ_FRACTION") is null ? null : CheckFraction(env.Double("TESKI_SHADOW_READ_FRACTION", 0, exclusiveMin: double.NegativeInfinity)),
         };
     }
+
+    private static double CheckFraction(double value) => value is >= 0 and <= 1
+        ? value
+        : throw new ConfigurationException("TESKI_SHADOW_READ_FRACTION", $"must be between 0 and 1, got {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 
     private static IReadOnlyList<string>? CheckOrigins(IReadOnlyList<string>? origins)
     {

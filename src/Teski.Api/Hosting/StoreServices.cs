@@ -8,8 +8,10 @@ using Teski.Application;
 using Teski.Application.Common.Identity;
 using Teski.Application.Common.Mirroring;
 using Teski.Application.Common.Settings;
+using Teski.Application.Common.ShadowReads;
 using Teski.Application.Common.Stores;
 using Teski.Infrastructure;
+using Teski.Infrastructure.Operations;
 using Teski.Infrastructure.Stores;
 using Teski.Infrastructure.V2;
 
@@ -30,6 +32,15 @@ public static class StoreServices
         services.AddTransient<IStartupTask, InitializeStores>();
         services.AddSingleton<IReadinessProbe, StoresReadinessProbe>();
         services.Replace(ServiceDescriptor.Scoped<IUserRefEquivalence, StoreUserRefEquivalence>());
+        // Shadow reads: in a shadow scope the mirror answers as primary (Application/Common/ShadowReads).
+        services.Replace(ServiceDescriptor.Scoped<IStoreRouter>(sp =>
+            MirrorAsPrimaryRouter.For(sp.GetRequiredService<ShadowReadScope>(), ActivatorUtilities.CreateInstance<StoreRouter>(sp))));
+        services.Replace(ServiceDescriptor.Singleton(sp => new ShadowReadSettings(sp.GetRequiredService<TeskiConfiguration>().ShadowReadFraction)));
+        services.Replace(ServiceDescriptor.Singleton<IShadowReadMetrics, PrometheusShadowReadMetrics>());
+        // Rollout operations: the operations log (last verify, backups, the drop), backup, status.
+        services.TryAddSingleton<OperationsLog>();
+        services.TryAddSingleton<StoreBackup>();
+        services.TryAddScoped<RolloutStatusReader>();
         return services;
     }
 }
