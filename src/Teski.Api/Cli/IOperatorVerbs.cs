@@ -41,7 +41,7 @@ public sealed record DropLegacyOptions(bool Confirm);
 /// <param name="Target"><c>--target</c>, or null for <c>TESKI_ASYNC_DB_URL</c>.</param>
 public sealed record BackfillOptions(bool DryRun, int BatchSize, IReadOnlyList<string>? Only, DatabaseUrl? Legacy, DatabaseUrl? Target)
 {
-    public const int DefaultBatchSize = 500;
+    public const int DefaultBatchSize = 5000;
 
     /// <summary>The entities <c>--only</c> accepts, in backfill order.</summary>
     public static readonly IReadOnlyList<string> Entities = ["users", "tasks", "mistakes", "memory", "reviews", "xp", "analytics", "personas"];

@@ -153,4 +153,33 @@ public class MirrorResilienceTests
             return total;
         }
     }
+
+    [Fact]
+    public async Task Records_left_from_dual_write_still_reach_the_other_store_after_dual_write_is_turned_off()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Sqlite, RolloutStage.DualWriteLegacyPrimary);
+        var v2File = h.V2Url.SqlitePath!;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Move(v2File, v2File + ".away");
+        await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, "left-over", null, "recall", null, "{}", V1: true));
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(1);
+
+        // The operator turns dual-write off (rollback to legacy only) while a record is still waiting.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(v2File);
+        File.Move(v2File + ".away", v2File);
+        var legacyOnly = h.WithStage(RolloutStage.LegacyOnly);
+        try
+        {
+            h.Clock.Advance(Duration.FromMinutes(10));
+            (await legacyOnly.DrainAsync()).Should().Be(1);
+        }
+        finally
+        {
+            await legacyOnly.Services.DisposeAsync();
+        }
+
+        (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'left-over'")).Should().Be(1);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+    }
 }

@@ -30,14 +30,14 @@ public sealed class MirrorBackgroundService(
                 await using (var scope = scopes.CreateAsyncScope())
                 {
                     var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
-                    if (router.Mirror is null)
+                    // Also without a mirror: records left from a dual-write stage still go to the other store.
+                    var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
+                    metrics.BacklogObserved(status.Pending, status.OldestAge?.TotalSeconds ?? 0);
+                    if (router.Mirror is null && status.Pending == 0)
                     {
-                        // No mirror in this stage: nothing to drain (a leftover backlog is reported by rollout status).
                         await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
                         continue;
                     }
-                    var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
-                    metrics.BacklogObserved(status.Pending, status.OldestAge?.TotalSeconds ?? 0);
                 }
                 applied = await dispatcher.DrainAsync(stream: null, max: 500, stoppingToken);
             }

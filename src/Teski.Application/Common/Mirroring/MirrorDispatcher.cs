@@ -31,10 +31,6 @@ public sealed class MirrorDispatcher(
             await using (var claimScope = scopes.CreateAsyncScope())
             {
                 var router = claimScope.ServiceProvider.GetRequiredService<IStoreRouter>();
-                if (router.Mirror is null)
-                {
-                    return applied;
-                }
                 batch = await router.Primary.Backlog.ClaimDueAsync(Math.Min(64, max - applied), clock.GetCurrentInstant(), Lease, stream, ct);
             }
             if (batch.Count == 0)
@@ -63,7 +59,7 @@ public sealed class MirrorDispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var sp = scope.ServiceProvider;
         var router = sp.GetRequiredService<IStoreRouter>();
-        var mirror = router.Mirror!;
+        var mirror = Target(router);
         var rules = sp.GetRequiredService<V2RuleSettingsAccessor>();
         try
         {
@@ -86,7 +82,14 @@ public sealed class MirrorDispatcher(
             metrics.Applied();
             return true;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The caller's budget ran out mid-apply: hand the record back now instead of leaving it leased for
+            // the whole lease; the background pass picks it up (the mirror's ledger keeps it exactly-once).
+            await ReleaseAsync(record, "deferred: the request's mirror budget ran out");
+            throw;
+        }
+        catch (Exception ex)
         {
             metrics.FailedAttempt();
             var delay = Backoff(record.Attempts);
@@ -104,6 +107,27 @@ public sealed class MirrorDispatcher(
                 logger.LogError(markEx, "Could not record the mirror failure of {RecordId}", record.Id);
             }
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Where the primary's backlog goes: the mirror, or — in a stage without one, for records left from a dual-write
+    /// stage before the flags changed — the other store, so nothing written while dual-write was on is lost.
+    /// </summary>
+    public static IStore Target(IStoreRouter router) =>
+        router.Mirror ?? router.Get(router.Flags.Primary == StoreKind.Legacy ? StoreKind.V2 : StoreKind.Legacy);
+
+    private async Task ReleaseAsync(MirrorRecord record, string reason)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+            await primary.Backlog.MarkFailedAsync(record.Id, reason, clock.GetCurrentInstant(), CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not release mirror record {RecordId}; its lease expires on its own", record.Id);
         }
     }
 
