@@ -196,3 +196,35 @@ public class MemoryItemTests
         item.Review(3, Now, Guid.NewGuid()).Log.DeltaSeconds.Should().Be(expected);
     }
 }
+
+public class SchedulerCeilingTests
+{
+    [Fact]
+    public void A_long_run_of_perfect_reviews_stops_at_the_interval_ceiling_instead_of_overflowing()
+    {
+        var now = NodaTime.Instant.FromUtc(2025, 1, 1, 0, 0);
+        var item = Teski.Domain.Memory.MemoryItem.ScheduleFromMistake(Guid.NewGuid(), Guid.NewGuid(), "c", null, now, new Teski.Domain.Memory.SchedulerSettings());
+
+        for (var i = 0; i < 60; i++)
+        {
+            item.Review(5, now, Guid.NewGuid());
+        }
+
+        item.Interval.Should().Be(Teski.Domain.Memory.MemoryItem.MaxIntervalDays);
+        item.DueAt.Should().Be(now + NodaTime.Duration.FromDays(36_500));
+    }
+
+    [Fact]
+    public void The_legacy_card_stops_at_the_same_ceiling()
+    {
+        var now = NodaTime.Instant.FromUtc(2025, 1, 1, 0, 0);
+        var card = Teski.Domain.Memory.LegacyReviewCard.New(1, null, "t", now);
+
+        for (var i = 0; i < 200; i++)
+        {
+            card.ApplyResult(true, now);
+        }
+
+        card.LastIntervalDays.Should().Be(36_500);
+    }
+}

@@ -146,6 +146,8 @@ public sealed class LegacyReviewCard
         }
 
         // The legacy result handler leaves stability alone; only mistakes/mastery (memory_stats) move that notion.
+        // Same ceiling as the v2 scheduler: the legacy formula grows without bound on a run of correct answers.
+        interval = Math.Min(interval, MemoryItem.MaxIntervalDays);
         LastIntervalDays = interval;
         NextReviewAt = now + DaysAsStored(interval);
         Status = correct ? LegacyCardStatus.Completed : LegacyCardStatus.Scheduled;
