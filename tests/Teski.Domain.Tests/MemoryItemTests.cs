@@ -211,7 +211,7 @@ public class SchedulerCeilingTests
         }
 
         item.Interval.Should().Be(Teski.Domain.Memory.MemoryItem.MaxIntervalDays);
-        item.DueAt.Should().Be(now + NodaTime.Duration.FromDays(36_500));
+        item.DueAt.Should().Be(now + NodaTime.Duration.FromDays(3_650));
     }
 
     [Fact]
@@ -225,6 +225,6 @@ public class SchedulerCeilingTests
             card.ApplyResult(true, now);
         }
 
-        card.LastIntervalDays.Should().Be(36_500);
+        card.LastIntervalDays.Should().Be(3_650);
     }
 }

@@ -79,7 +79,7 @@ public sealed class MemoryItem
 
     /// <summary>Applies a review with <paramref name="grade"/> (clamped to 0..5) at <paramref name="now"/>.</summary>
     /// <summary>The longest interval a review schedules (see <see cref="Review"/>).</summary>
-    public const int MaxIntervalDays = 36_500;
+    public const int MaxIntervalDays = 3_650;
 
     public ReviewOutcome Review(int grade, Instant now, Guid reviewLogId)
     {
@@ -99,7 +99,7 @@ public sealed class MemoryItem
             var grown = Math.Max(1, Interval) * (Ease + (Math.Max(0, g - 3) * 0.15));
             // Python's round() is banker's rounding; the v2 data was written with it (14.5 -> 14).
             // The formula has no ceiling (ease keeps growing with every 5): a long run of correct answers would pass
-            // int's range after ~20 reviews. Intervals stop at MaxIntervalDays (a century), far beyond any real use.
+            // int's range after ~20 reviews. Intervals stop at MaxIntervalDays (ten years), which also keeps reviewlog.delta_seconds (INT) in range.
             Interval = (int)Math.Clamp(Math.Round(grown, MidpointRounding.ToEven), 1, MaxIntervalDays);
         }
 

@@ -154,10 +154,7 @@ public sealed class BackfillEngine
                 }
                 else
                 {
-                    await using var tx = await ctx.V2.Connection.BeginTransactionAsync(ct);
-                    await step.WriteAsync(ctx, batch, tx, report, ct);
-                    await Checkpoints.WriteAsync(ctx.V2, new Checkpoint(step.Entity, batch.LastKey, done, false), ctx.Now, tx, ct);
-                    await tx.CommitAsync(ct);
+                    await WriteBatchWithRetryAsync(ctx, step, batch, done, report, ct);
                 }
                 after = batch.LastKey;
                 var secs = clock.Elapsed.TotalSeconds;
@@ -187,5 +184,32 @@ public sealed class BackfillEngine
         }
         report.Seconds = clock.Elapsed.TotalSeconds;
         return report;
+    }
+
+    /// <summary>
+    /// One batch in one transaction with its checkpoint. Run beside live traffic (the dual-write mirror writes the same
+    /// tables), PostgreSQL may pick the batch as a deadlock or serialization victim: the whole transaction rolled back,
+    /// so it is simply run again (the report's counts are restored first, so nothing is counted twice).
+    /// </summary>
+    private static async Task WriteBatchWithRetryAsync(StepContext ctx, EntityStep step, PlannedBatch batch, long done, EntityReport report, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (inserted, present, adopted) = (report.Inserted, report.AlreadyPresent, report.Adopted);
+            try
+            {
+                await using var tx = await ctx.V2.Connection.BeginTransactionAsync(ct);
+                await step.WriteAsync(ctx, batch, tx, report, ct);
+                await Checkpoints.WriteAsync(ctx.V2, new Checkpoint(step.Entity, batch.LastKey, done, false), ctx.Now, tx, ct);
+                await tx.CommitAsync(ct);
+                return;
+            }
+            catch (Npgsql.PostgresException ex) when (ex.SqlState is "40P01" or "40001" && attempt < 5)
+            {
+                (report.Inserted, report.AlreadyPresent, report.Adopted) = (inserted, present, adopted);
+                report.Notes.Add($"batch after {batch.LastKey}: {ex.SqlState} (lost a race with live writes), retried");
+                await Task.Delay(50 * attempt, ct);
+            }
+        }
     }
 }

@@ -97,7 +97,8 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
                 ScheduledFor = log.ScheduledFor,
                 ReviewedAt = log.ReviewedAt,
                 NextDueAt = log.NextDueAt,
-                DeltaSeconds = checked((int)log.DeltaSeconds),
+                // The column is INT (the previous stack's layout); a review decades off schedule is clamped, not a failed write.
+                DeltaSeconds = (int)Math.Clamp(log.DeltaSeconds, int.MinValue, int.MaxValue),
             });
 
             // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
