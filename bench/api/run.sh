@@ -45,6 +45,8 @@ echo "== duration ${DURATION}s, ${CONNS} connections"
 for stage in false true; do
   fresh_dbs; start_api $stage
   label=$([ $stage = true ] && echo "dual-write (v2 primary)" || echo "v2 only")
+  # Warm-up (JIT, connection pools, PostgreSQL caches), not measured.
+  for s in review next mistake; do wrk -t2 -c"$CONNS" -d3s -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1 || true; done
   for s in review next mistake legacy-log; do
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" > "$WORK/$s.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s.txt")
