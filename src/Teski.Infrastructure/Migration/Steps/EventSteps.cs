@@ -16,11 +16,15 @@ internal abstract class AdoptingStep : EntityStep
 
     /// <summary>
     /// Set by <see cref="PrepareAsync"/>: when the target held no adoption candidate at step start, the highest legacy
-    /// id that existed then (rows up to it have no bridge row to adopt, so they skip the probes); null = probe every row.
+    /// id that existed then minus <see cref="AlwaysProbeNewest"/> (rows up to it have no bridge row to adopt, so they
+    /// skip the probes); null = probe every row.
     /// </summary>
     private long? _noCandidatesUpTo;
 
     private bool _noteWritten;
+
+    /// <summary>How many of the newest legacy ids are probed even when the target had no candidate at step start.</summary>
+    internal const long AlwaysProbeNewest = 10_000;
 
     public override async Task PrepareAsync(StepContext ctx, CancellationToken ct)
     {
@@ -40,7 +44,9 @@ internal abstract class AdoptingStep : EntityStep
                   "AND NOT EXISTS (SELECT 1 FROM legacy_row_link l WHERE l.v2_id = m.id) LIMIT 1";
         if (await ctx.V2.ScalarAsync(sql, null, ct) is null)
         {
-            _noCandidatesUpTo = Convert.ToInt64(max, System.Globalization.CultureInfo.InvariantCulture);
+            // The newest legacy ids keep their probes (run at the end of the step, as before): a bridge copy lagging
+            // its legacy row across the step start is still adopted.
+            _noCandidatesUpTo = Math.Max(0, Convert.ToInt64(max, System.Globalization.CultureInfo.InvariantCulture) - AlwaysProbeNewest);
         }
     }
 
@@ -54,7 +60,7 @@ internal abstract class AdoptingStep : EntityStep
         if (!_noteWritten)
         {
             _noteWritten = true;
-            report.Notes.Add($"no bridge-row candidates in v2 at step start: adoption probes skipped for legacy ids <= {upTo}");
+            report.Notes.Add($"no bridge-row candidates in v2 at step start: adoption probes only for legacy ids > {upTo} (the newest {AlwaysProbeNewest} and any added during the run)");
         }
         return batch.Rows.Where(r => long.Parse(r.Key, System.Globalization.CultureInfo.InvariantCulture) > upTo).ToList();
     }
