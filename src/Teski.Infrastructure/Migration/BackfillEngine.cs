@@ -124,12 +124,18 @@ public sealed class BackfillEngine
             ? step.ReadBatchAsync(ctx, from, options.BatchSize, ct)
             : Task.Run(() => step.ReadBatchAsync(readCtx, from, options.BatchSize, ct), ct);
         var pending = Read(after);
+        // Where the step's time goes: waiting for legacy reads + planning (with read-ahead only the part not hidden
+        // behind the previous write) vs writing batches (v2 transaction, adoption probes, COPY, insert, checkpoint).
+        var readWait = new Stopwatch();
+        var writeTime = new Stopwatch();
         try
         {
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
+                readWait.Start();
                 var batch = await pending;
+                readWait.Stop();
                 if (batch.LastKey is null)
                 {
                     break;
@@ -148,6 +154,7 @@ public sealed class BackfillEngine
                     report.Fail(f.Key, f.Reason, options.ListedKeys);
                 }
                 done += batch.Advanced ?? batch.Read;
+                writeTime.Start();
                 if (options.DryRun)
                 {
                     await step.DryRunAsync(ctx, batch, report, ct);
@@ -156,6 +163,7 @@ public sealed class BackfillEngine
                 {
                     await WriteBatchWithRetryAsync(ctx, step, batch, done, report, ct);
                 }
+                writeTime.Stop();
                 after = batch.LastKey;
                 var secs = clock.Elapsed.TotalSeconds;
                 progress?.Report(new BackfillProgress(step.Entity, done, total, secs > 0 ? (done - startDone) / secs : 0));
@@ -183,6 +191,8 @@ public sealed class BackfillEngine
             await tx.CommitAsync(ct);
         }
         report.Seconds = clock.Elapsed.TotalSeconds;
+        report.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"time {report.Seconds:F2}s: waiting for read+plan {readWait.Elapsed.TotalSeconds:F2}s, writing {writeTime.Elapsed.TotalSeconds:F2}s{(readCtx is null ? "" : " (read-ahead: reads overlap writes)")}"));
         return report;
     }
 

@@ -326,6 +326,47 @@ public class BackfillEngineTests
         (await s.CountAsync(s.V2, "mistake")).Should().Be(5);
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("pg")]
+    public async Task Without_bridge_candidates_at_step_start_a_bridge_row_written_during_the_run_is_still_adopted(string v2)
+    {
+        await using var s = await SeededAsync("sqlite", v2);
+        await new BackfillEngine().RunAsync(Options(s, only: BackfillEntities.Parse("users,tasks")), null, default);
+        var u = s.Uuid;
+        var t = v2 == "pg" ? "::timestamptz" : "";
+        string Ts(string text) => v2 == "pg" ? $"'{text}Z'{t}" : $"'{text}'";
+        var bridgeMistake = Guid.NewGuid();
+        var added = false;
+        // The target holds no candidate when the mistakes step starts (its check runs before the first progress report);
+        // live traffic then writes legacy mistake 50 and its bridge copy (random id, one second later) before the first read.
+        // (At this size every legacy id is among the newest AlwaysProbeNewest: this checks the outcome and the note; which
+        // rows skip the probes at scale is a speed matter, measured in docs/benchmarks.md.)
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Entity != "mistakes" || added)
+            {
+                return;
+            }
+            added = true;
+            SchemaForTests.InsertLegacyAsync(s.Legacy, null, "mistake_logs", ("id", 50L), ("user_id", 1L), ("skill_id", 7L), ("error_type", "recall"),
+                ("detail", "{}"), ("weight", 1.0), ("occurred_at", "2025-03-03 09:00:00.000000")).GetAwaiter().GetResult();
+            SchemaForTests.ExecAsync(s.V2, "INSERT INTO mistake (id, user_id, task_id, concept, subtype, raw, created_at) VALUES " +
+                $"({u(bridgeMistake)}, {u(User1)}, NULL, 'skill:7', 'recall', '{{}}', {Ts("2025-03-03 09:00:01.000000")})").GetAwaiter().GetResult();
+        });
+        var report = await new BackfillEngine().RunAsync(Options(s, only: BackfillEntities.Parse("mistakes")), progress, default);
+        var m = report.Entities.Single();
+        m.Notes.Should().Contain(n => n.StartsWith("no bridge-row candidates in v2 at step start", StringComparison.Ordinal));
+        (m.Inserted, m.AlreadyPresent, m.Adopted).Should().Be((4, 1, 1), report.ToTable());
+        (await s.CountAsync(s.V2, "mistake")).Should().Be(5);
+        (await V2TextAsync(s, "SELECT count(*) FROM legacy_row_link WHERE entity = 'mistake_logs' AND legacy_id = '50'")).Should().Be("1");
+
+        // Now a candidate-free target again (the bridge row is linked): a re-run inserts nothing and adopts nothing new.
+        var again = await new BackfillEngine().RunAsync(Options(s, only: BackfillEntities.Parse("mistakes")), null, default);
+        (again.Entities.Single().Inserted, again.Entities.Single().Adopted).Should().Be((0, 0), again.ToTable());
+        (await s.CountAsync(s.V2, "mistake")).Should().Be(5);
+    }
+
     [Fact]
     public async Task An_unparseable_datetime_fails_that_row_only_and_the_run_exits_non_zero()
     {

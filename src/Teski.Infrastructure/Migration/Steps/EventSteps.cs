@@ -14,9 +14,60 @@ internal abstract class AdoptingStep : EntityStep
     protected abstract int TimeColumn { get; }
     protected abstract int[] EqualColumns { get; }
 
+    /// <summary>
+    /// Set by <see cref="PrepareAsync"/>: when the target held no adoption candidate at step start, the highest legacy
+    /// id that existed then minus <see cref="AlwaysProbeNewest"/> (rows up to it have no bridge row to adopt, so they
+    /// skip the probes); null = probe every row.
+    /// </summary>
+    private long? _noCandidatesUpTo;
+
+    private bool _noteWritten;
+
+    /// <summary>How many of the newest legacy ids are probed even when the target had no candidate at step start.</summary>
+    internal const long AlwaysProbeNewest = 10_000;
+
+    public override async Task PrepareAsync(StepContext ctx, CancellationToken ct)
+    {
+        _noCandidatesUpTo = null;
+        _noteWritten = false;
+        // The legacy high-water mark first, then the candidate check: a legacy row that existed before the check and
+        // whose bridge copy is already in v2 makes the check find that copy. Rows added to legacy after this read
+        // (live traffic during the run) are probed as before.
+        var max = await ctx.Legacy.ScalarAsync($"SELECT max(id) FROM {MigrationDb.Quote(LegacyTable)}", null, ct);
+        if (max is null)
+        {
+            return;
+        }
+        // A candidate is a v2 row the adoption rule could pick: id not a v5 stable id, not linked to a legacy row.
+        var id = ctx.V2.IsPostgres ? "m.id::text" : "m.id";
+        var sql = $"SELECT 1 FROM {MigrationDb.Quote(Table.Name)} m WHERE lower(substr(replace({id}, '-', ''), 13, 1)) <> '5' " +
+                  "AND NOT EXISTS (SELECT 1 FROM legacy_row_link l WHERE l.v2_id = m.id) LIMIT 1";
+        if (await ctx.V2.ScalarAsync(sql, null, ct) is null)
+        {
+            // The newest legacy ids keep their probes (run at the end of the step, as before): a bridge copy lagging
+            // its legacy row across the step start is still adopted.
+            _noCandidatesUpTo = Math.Max(0, Convert.ToInt64(max, System.Globalization.CultureInfo.InvariantCulture) - AlwaysProbeNewest);
+        }
+    }
+
+    /// <summary>The rows that need the adoption probes (all of them unless <see cref="PrepareAsync"/> found no candidate).</summary>
+    private IReadOnlyList<PlannedRow> ToProbe(PlannedBatch batch, EntityReport report)
+    {
+        if (_noCandidatesUpTo is not { } upTo)
+        {
+            return batch.Rows;
+        }
+        if (!_noteWritten)
+        {
+            _noteWritten = true;
+            report.Notes.Add($"no bridge-row candidates in v2 at step start: adoption probes only for legacy ids > {upTo} (the newest {AlwaysProbeNewest} and any added during the run)");
+        }
+        return batch.Rows.Where(r => long.Parse(r.Key, System.Globalization.CultureInfo.InvariantCulture) > upTo).ToList();
+    }
+
     public override async Task WriteAsync(StepContext ctx, PlannedBatch batch, DbTransaction tx, EntityReport report, CancellationToken ct)
     {
-        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, batch.Rows, UserColumn, TimeColumn, EqualColumns, tx, ct);
+        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, ToProbe(batch, report), UserColumn, TimeColumn, EqualColumns, tx, ct);
         await InsertRowsAsync(ctx, batch.Rows.Where(r => !adopted.Contains(r)).ToList(), tx, report, ct);
         if (adopted.Count > 0)
         {
@@ -28,7 +79,7 @@ internal abstract class AdoptingStep : EntityStep
 
     public override async Task DryRunAsync(StepContext ctx, PlannedBatch batch, EntityReport report, CancellationToken ct)
     {
-        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, batch.Rows, UserColumn, TimeColumn, EqualColumns, null, ct);
+        var adopted = await Adoption.AdoptAsync(ctx, LegacyTable, Table, ToProbe(batch, report), UserColumn, TimeColumn, EqualColumns, null, ct);
         report.Adopted += adopted.Count;
         report.AlreadyPresent += adopted.Count;
         var rest = new PlannedBatch();
