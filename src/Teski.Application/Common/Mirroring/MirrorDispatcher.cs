@@ -86,7 +86,7 @@ public sealed class MirrorDispatcher(
         {
             // The caller's budget ran out mid-apply: hand the record back now instead of leaving it leased for
             // the whole lease; the background pass picks it up (the mirror's ledger keeps it exactly-once).
-            await ReleaseAsync(record, "deferred: the request's mirror budget ran out");
+            await HandBackAsync(record, "deferred: the request's mirror budget ran out", clock.GetCurrentInstant());
             throw;
         }
         catch (Exception ex)
@@ -95,17 +95,7 @@ public sealed class MirrorDispatcher(
             var delay = Backoff(record.Attempts);
             logger.LogWarning(ex, "Mirror of {Kind} record {RecordId} (stream {Stream}, attempt {Attempt}) failed; retrying in {Delay}",
                 record.Kind, record.Id, record.Stream, record.Attempts, delay);
-            try
-            {
-                await using var failScope = scopes.CreateAsyncScope();
-                var primary = failScope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-                await primary.Backlog.MarkFailedAsync(record.Id, Truncate(ex.Message), clock.GetCurrentInstant() + delay, CancellationToken.None);
-            }
-            catch (Exception markEx)
-            {
-                // The lease expires on its own; the record comes back then.
-                logger.LogError(markEx, "Could not record the mirror failure of {RecordId}", record.Id);
-            }
+            await HandBackAsync(record, Truncate(ex.Message), clock.GetCurrentInstant() + delay);
             return false;
         }
     }
@@ -117,17 +107,19 @@ public sealed class MirrorDispatcher(
     public static IStore Target(IStoreRouter router) =>
         router.Mirror ?? router.Get(router.Flags.Primary == StoreKind.Legacy ? StoreKind.V2 : StoreKind.Legacy);
 
-    private async Task ReleaseAsync(MirrorRecord record, string reason)
+    /// <summary>Returns a claimed record to the backlog, due again at <paramref name="nextAttemptAt"/>.</summary>
+    private async Task HandBackAsync(MirrorRecord record, string reason, Instant nextAttemptAt)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await primary.Backlog.MarkFailedAsync(record.Id, reason, clock.GetCurrentInstant(), CancellationToken.None);
+            await primary.Backlog.MarkFailedAsync(record.Id, reason, nextAttemptAt, CancellationToken.None);
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Could not release mirror record {RecordId}; its lease expires on its own", record.Id);
+            // The lease expires on its own; the record comes back then.
+            logger.LogWarning(ex, "Could not hand mirror record {RecordId} back; its lease expires on its own", record.Id);
         }
     }
 

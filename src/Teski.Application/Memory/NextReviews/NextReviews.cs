@@ -34,10 +34,12 @@ public sealed class NextReviewsHandler(IStoreRouter stores, IClock clock, V2Rule
         {
             return new NextReviewsResult([], 0);
         }
-        var today = (await store.Memory.NextDueAsync(user, 0, now, cancellationToken)).ReviewedToday;
-        var limit = DailyCap.Limit(request.Limit, rules.DailyReviewCap, today);
-        var due = limit > 0 ? await store.Memory.NextDueAsync(user, limit, now, cancellationToken) : new DueReviews([], today);
-        await store.Progress.RecordEventAsync(user, AnalyticsKinds.ReviewFetch, JsonSerializer.Serialize(new { count = due.Items.Count }), now, cancellationToken);
-        return new NextReviewsResult(due.Items, DailyCap.Remaining(rules.DailyReviewCap, today));
+        // One read: the capped limit can only be smaller than both the request and the cap, so fetch up to those
+        // and trim once today's count is known.
+        var fetched = await store.Memory.NextDueAsync(user, Math.Min(request.Limit, rules.DailyReviewCap), now, cancellationToken);
+        var today = fetched.ReviewedToday;
+        var items = fetched.Items.Take(DailyCap.Limit(request.Limit, rules.DailyReviewCap, today)).ToList();
+        await store.Progress.RecordEventAsync(user, AnalyticsKinds.ReviewFetch, JsonSerializer.Serialize(new { count = items.Count }), now, cancellationToken);
+        return new NextReviewsResult(items, DailyCap.Remaining(rules.DailyReviewCap, today));
     }
 }
