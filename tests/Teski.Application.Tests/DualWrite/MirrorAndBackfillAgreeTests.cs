@@ -42,4 +42,37 @@ public class MirrorAndBackfillAgreeTests
         var verify = await new VerifyEngine().RunAsync(new VerifyOptions { LegacyUrl = h.LegacyUrl, TargetUrl = h.V2Url, Clock = h.Clock }, CancellationToken.None);
         verify.Passed.Should().BeTrue(verify.ToTable());
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_mirror_record_applied_after_the_backfill_carried_its_row_adopts_it_instead_of_failing(DatabaseProvider provider)
+    {
+        // The rollout under traffic: a legacy write commits, the backfill (running at the same time) reads and carries
+        // the new row before the mirror copy of that write is applied. The mirror must then find the row, not fail
+        // on its primary key forever.
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        await h.ScalarAsync(StoreKind.Legacy,
+            "INSERT INTO \"user\" (id, email, hashed_password, role, created_at, onboarded) VALUES (9, 'nine@example.com', '', 'STUDENT', '2025-01-01 00:00:00.000000', false)");
+        await h.SendAsync(new LogLegacyMistakeCommand(UserRef.Legacy(9), null, "frac-1", null, "concept", null, """{"reason":"x"}""", V1: true));
+
+        // Wind the mirror back to "not applied yet": its v2 rows and ledger entry go, the primary's record is pending again.
+        await h.ScalarAsync(StoreKind.V2, "DELETE FROM teski_mirror_applied");
+        await h.ScalarAsync(StoreKind.V2, "DELETE FROM mistake");
+        await h.ScalarAsync(StoreKind.V2, "DELETE FROM memoryitem");
+        await h.ScalarAsync(StoreKind.Legacy, "UPDATE teski_mirror_backlog SET applied_at = NULL");
+
+        var report = await new BackfillEngine().RunAsync(new BackfillOptions { LegacyUrl = h.LegacyUrl, TargetUrl = h.V2Url, Clock = h.Clock }, null, CancellationToken.None);
+        report.HasFailures.Should().BeFalse();
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(1);
+
+        h.Clock.AdvanceMinutes(1);
+        (await h.DrainAsync()).Should().Be(1, "the record is applied (adopting the carried row), not failed");
+        h.Metrics.FailedAttempts.Should().Be(0);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(1, "the carried row is not copied again");
+        (await h.CountAsync(StoreKind.V2, "memoryitem")).Should().Be(1);
+        var verify = await new VerifyEngine().RunAsync(new VerifyOptions { LegacyUrl = h.LegacyUrl, TargetUrl = h.V2Url, Clock = h.Clock }, CancellationToken.None);
+        verify.Passed.Should().BeTrue(verify.ToTable());
+    }
 }

@@ -30,16 +30,23 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
             var taskId = entry.TaskId is { } tid && await db.Tasks.AnyAsync(t => t.Id == tid && t.UserId == userId, ct) ? tid : (Guid?)null;
             // A legacy row mirrored here takes the id the backfill would give it, so a later backfill finds it.
             var mistakeId = entry.LegacyMistakeId is { } legacyId ? StableId.For("mistake_logs", legacyId) : Guid.NewGuid();
-            db.Mistakes.Add(new MistakeRow
+            // The backfill may have carried this legacy row already (it commits in legacy before its mirror copy is
+            // applied, and a backfill running under live traffic reads it in between): the row is then adopted, not
+            // inserted twice. The item below is still scheduled; pulling it in again is idempotent.
+            var carried = entry.LegacyMistakeId is not null && await db.Mistakes.AnyAsync(m => m.Id == mistakeId, ct);
+            if (!carried)
             {
-                Id = mistakeId,
-                UserId = userId,
-                TaskId = taskId,
-                Concept = entry.Concept,
-                Subtype = entry.Subtype,
-                Raw = entry.DetailJson,
-                CreatedAt = now,
-            });
+                db.Mistakes.Add(new MistakeRow
+                {
+                    Id = mistakeId,
+                    UserId = userId,
+                    TaskId = taskId,
+                    Concept = entry.Concept,
+                    Subtype = entry.Subtype,
+                    Raw = entry.DetailJson,
+                    CreatedAt = now,
+                });
+            }
 
             var settings = new SchedulerSettings(rules.SrsLeewayMinutes);
             var row = await V2RowMapping.LockItemAsync(db, userId, null, entry.Concept, ct);
