@@ -17,6 +17,7 @@ public static class TeskiWebHost
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddShippedSettings();
         builder.Services.AddTeskiConfiguration();
         builder.Services.AddTeskiApi();
         builder.Services.AddTeskiStores(builder.Configuration);
