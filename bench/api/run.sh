@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # API load benchmark against a throwaway PostgreSQL (both stores), with pgbench running the same SQL as the ceiling.
-# Usage: bench/api/run.sh [duration-seconds=20] [connections=16]
+# Usage: bench/api/run.sh [duration-seconds=20] [connections=16]   (SOAK=seconds of the 50%-load soak, default 120; 0 skips)
 # Needs: Debian's postgresql (initdb/pg_ctl/pgbench) and wrk (apt-get install -y postgresql wrk), python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -51,14 +51,44 @@ for stage in false true; do
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" > "$WORK/$s.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s.txt")
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s.txt" | tr '\n' ' ' || true)
-    echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB"
+    drained=""
+    if [ $stage = true ]; then
+      # How long the mirror backlog takes to empty once the load stops (target: within 5 s).
+      t0=$(date +%s.%N)
+      for _ in $(seq 1 120); do
+        pending=$(psql -tA -c "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
+        [ "$pending" = 0 ] && break; sleep 0.25
+      done
+      drained=" | backlog empty after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s (pending now: $pending)"
+    fi
+    echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB${drained}"
   done
-  if [ $stage = true ]; then
-    for _ in $(seq 1 20); do
-      pending=$(psql -tA -c "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
-      [ "$pending" = 0 ] && break; sleep 0.5
-    done
-    echo "$label | backlog after load: $pending pending"
+  # p99 at half the "v2 only" maximum rate (paced closed loop, see paced.lua); the dual-write stage is paced the same,
+  # so its p50 compares with the single-store p50 at equal load. Then (v2 only) the soak at that rate.
+  for s in review next; do
+    if [ $stage = false ]; then
+      max=$(awk '/Requests\/sec/ {print int($2)}' "$WORK/$s.txt"); half=$(( max / 2 )); [ "$half" -lt 1 ] && half=1
+      eval "half_$s=$half"
+    fi
+    half=$(eval echo "\$half_$s"); delay=$(( CONNS * 1000 / half ))
+    SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/$s-half.txt" 2>&1 || true
+    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt")
+    errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
+    echo "$label | $s at 50% (target ${half} req/s) | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}"
+    [ "$s" = review ] && review_delay=$delay && review_half=$half
+  done
+  if [ $stage = false ]; then
+    if [ "${SOAK:-120}" -gt 0 ]; then
+      # Soak: POST /memory/review at 50% of its maximum for SOAK seconds; RSS sampled every 10 s.
+      SCENARIO="bench/api/review.lua" DELAY_MS=$review_delay wrk -t2 -c"$CONNS" -d"${SOAK:-120}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/soak.txt" 2>&1 &
+      wrk_pid=$!; samples=""
+      while kill -0 "$wrk_pid" 2>/dev/null; do sleep 10; samples="$samples $(( $(rss_kb) / 1024 ))"; done
+      first=$(echo $samples | awk '{print $1}'); last=$(echo $samples | awk '{print $NF}')
+      growth=$(awk -v a="$first" -v b="$last" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
+      rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/soak.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/soak.txt")
+      errs=$(grep -E "Non-2xx|Socket errors" "$WORK/soak.txt" | tr '\n' ' ' || true)
+      echo "$label | soak ${SOAK:-120}s review at 50% (${review_half} req/s) | ${rps} req/s | p99 ${p99} | ${errs:-no errors} | rss MB every 10 s:${samples} | growth first->last ${growth}%"
+    fi
   fi
   stop_api
 done

@@ -21,6 +21,7 @@ public static class DependencyInjection
         services.AddValidatorsFromAssembly(typeof(DependencyInjection).Assembly, ServiceLifetime.Singleton);
         services.AddScoped<WriteScope>();
         services.AddSingleton<MirrorDispatcher>();
+        services.AddSingleton<MirrorWakeup>();
         services.AddSingleton<V2RuleSettingsAccessor>();
         services.AddHostedService<MirrorBackgroundService>();
         services.AddScoped<ShadowReadScope>();

@@ -182,4 +182,64 @@ public class MirrorResilienceTests
         (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'left-over'")).Should().Be(1);
         (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task With_the_background_workers_running_writes_are_mirrored_by_them_without_a_drain_call(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        var worker = h.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<MirrorBackgroundService>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // ExecuteAsync runs on the thread pool (.NET 10 BackgroundService): the workers listen shortly after StartAsync.
+            var wakeup = h.Services.GetRequiredService<MirrorWakeup>();
+            for (var i = 0; i < 100 && !wakeup.HasListener; i++)
+            {
+                await Task.Delay(50);
+            }
+            wakeup.HasListener.Should().BeTrue();
+            for (var i = 0; i < 5; i++)
+            {
+                await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, $"bg-{i}", null, "recall", null, "{}", V1: true));
+            }
+            (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(5, "the writes are acknowledged on the primary");
+
+            // No drain call here: the workers the requests signalled apply the records.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL") > 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+            (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+            (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(5);
+            (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(5);
+            h.Metrics.FailedAttempts.Should().Be(0);
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+        h.Services.GetRequiredService<MirrorWakeup>().HasListener.Should().BeFalse("a stopped service takes no signals; writes mirror inline again");
+    }
+
+    [Fact]
+    public async Task With_a_listening_background_service_a_write_answers_without_applying_its_mirror_copy_inline()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Sqlite, RolloutStage.DualWriteLegacyPrimary);
+        var wakeup = h.Services.GetRequiredService<MirrorWakeup>();
+        using (wakeup.Listen())
+        {
+            await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, "signalled", null, "recall", null, "{}", V1: true));
+
+            (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(1);
+            (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(1, "the record waits for the workers");
+            (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(0, "the request did not apply the mirror copy itself");
+            wakeup.Signals.TryRead(out var stream).Should().BeTrue();
+            stream.Should().Be("l:21");
+        }
+        (await h.DrainAsync()).Should().Be(1);
+        (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'signalled'")).Should().Be(1);
+    }
 }

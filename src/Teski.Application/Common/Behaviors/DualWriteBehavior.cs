@@ -9,13 +9,16 @@ namespace Teski.Application.Common.Behaviors;
 /// <summary>
 /// Every write: one transaction on the primary store holding the business change and, when there is a mirror, the
 /// backlog records of its facts (transactional outbox). The write is acknowledged once that commits. Then the
-/// request's own stream is applied to the mirror at once; a slow or absent mirror leaves the records for the
-/// background dispatcher. A mirror failure never fails the request.
+/// request's own streams go to the mirror: handed to the background workers (<see cref="MirrorWakeup"/>) when the
+/// service runs them, so the answer does not wait for the second store; applied inline otherwise (within a budget).
+/// A slow or absent mirror leaves the records in the backlog for the background dispatcher. A mirror failure never
+/// fails the request.
 /// </summary>
 public sealed class DualWriteBehavior<TMessage, TResponse>(
     IStoreRouter router,
     WriteScope scope,
     MirrorDispatcher dispatcher,
+    MirrorWakeup wakeup,
     IMirrorMetrics metrics,
     IClock clock,
     ILogger<DualWriteBehavior<TMessage, TResponse>> logger) : IPipelineBehavior<TMessage, TResponse>
@@ -49,7 +52,7 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
                 }
                 if (router.Mirror is not null && scope.Facts.Count > 0)
                 {
-                    await MirrorNowAsync(scope.Facts.Select(f => f.Stream).Distinct().ToList());
+                    await MirrorAsync(scope.Facts.Select(f => f.Stream).Distinct().ToList());
                 }
                 return response;
             }
@@ -59,6 +62,23 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
                 await Task.Delay(Random.Shared.Next(2, 10 * attempt), cancellationToken);
             }
         }
+    }
+
+    private async Task MirrorAsync(IReadOnlyList<string> streams)
+    {
+        if (wakeup.HasListener)
+        {
+            foreach (var stream in streams)
+            {
+                if (!wakeup.TrySignal(stream))
+                {
+                    // The workers' queue is full (the mirror is falling behind): the periodic pass applies the record.
+                    metrics.Deferred();
+                }
+            }
+            return;
+        }
+        await MirrorNowAsync(streams);
     }
 
     private async Task MirrorNowAsync(IReadOnlyList<string> streams)

@@ -7,20 +7,69 @@ using Teski.Application.Common.Stores;
 namespace Teski.Application.Common.Mirroring;
 
 /// <summary>
-/// Drains the mirror backlog while the service runs: every record a request could not mirror at once (mirror down
-/// or slow, process crashed between commit and mirror) is applied here, in order per user, exactly once — also
-/// when several instances run this loop against the same stores (claims are compare-and-set leases).
+/// Applies the mirror backlog while the service runs. <see cref="Workers"/> workers take the streams that requests
+/// signal right after their commit (<see cref="MirrorWakeup"/>) and apply them at once, off the request path; a
+/// periodic pass applies every record a signal did not cover (mirror down or slow, a dropped signal, a process that
+/// crashed between commit and mirror, records of another instance). In order per user and exactly once — also when
+/// several workers or instances run against the same stores: only a stream's head record is claimable, claims are
+/// compare-and-set leases, and the mirror's ledger refuses a record it has applied.
 /// </summary>
 public sealed class MirrorBackgroundService(
     IServiceScopeFactory scopes,
     MirrorDispatcher dispatcher,
+    MirrorWakeup wakeup,
     IMirrorMetrics metrics,
     IClock clock,
     ILogger<MirrorBackgroundService> logger) : BackgroundService
 {
     public static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Signal workers: enough to keep the mirror level with request traffic on a small machine.</summary>
+    public const int Workers = 4;
+
+    /// <summary>Records one signal applies at most (the stream's backlog, in order), before the worker takes the next signal.</summary>
+    private const int PerSignal = 16;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var listening = wakeup.Listen();
+        var loops = new List<Task> { SweepAsync(stoppingToken) };
+        for (var i = 0; i < Workers; i++)
+        {
+            loops.Add(SignalledAsync(stoppingToken));
+        }
+        await Task.WhenAll(loops);
+    }
+
+    /// <summary>Applies the streams requests have just written, as they come.</summary>
+    private async Task SignalledAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var stream in wakeup.Signals.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await dispatcher.DrainAsync(stream, PerSignal, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    // The primary itself is unreachable: the record stays in its backlog for the periodic pass.
+                    logger.LogWarning(ex, "Mirror of stream {Stream} failed; the periodic pass retries it", stream);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Every due record of every stream, and the backlog gauges.</summary>
+    private async Task SweepAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
