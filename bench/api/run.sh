@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # API load benchmark against a throwaway PostgreSQL (both stores), with pgbench running the same SQL as the ceiling.
-# Usage: bench/api/run.sh [duration-seconds=20] [connections=16]   (SOAK=seconds of the 50%-load soak, default 120; 0 skips)
+# Usage: bench/api/run.sh [duration-seconds=20] [connections=16]
+#   WARMUP=seconds of unmeasured load per scenario before measuring (default 20), SOAK=seconds of the 50%-load soak
+#   (default 120; 0 skips).
 # Needs: Debian's postgresql (initdb/pg_ctl/pgbench) and wrk (apt-get install -y postgresql wrk), python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,28 +41,31 @@ start_api() { # $1 = dual-write true|false
 }
 stop_api() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+drain() { # how long the mirror backlog takes to empty once the load stops (target: within 5 s); sets $drained
+  local t0 pending at_stop; t0=$(date +%s.%N); at_stop=""
+  for _ in $(seq 1 240); do
+    pending=$(psql -tA -c "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
+    [ -z "$at_stop" ] && at_stop=$pending
+    [ "$pending" = 0 ] && break; sleep 0.25
+  done
+  drained=" | backlog at stop ${at_stop}, empty after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s (pending now: $pending)"
+}
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $("$PGBIN/postgres" --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "== duration ${DURATION}s, ${CONNS} connections"
 for stage in false true; do
   fresh_dbs; start_api $stage
   label=$([ $stage = true ] && echo "dual-write (v2 primary)" || echo "v2 only")
-  # Warm-up (JIT, connection pools, PostgreSQL caches), not measured.
-  for s in review next mistake; do wrk -t2 -c"$CONNS" -d3s -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1 || true; done
+  # Warm-up (JIT, connection pools, PostgreSQL caches), not measured. Tiered JIT keeps recompiling hot methods for
+  # about a minute under load on 2 cores (dotnet-counters: 2.3-2.8 s of JIT per 4 s at 15 s, 0.3-0.8 s at 60 s), so a
+  # short warm-up measures the JIT, not the service: WARMUP seconds per scenario (default 20, 80 s in all).
+  for s in review next mistake legacy-log; do wrk -t2 -c"$CONNS" -d"${WARMUP:-20}s" -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1 || true; done
+  [ $stage = true ] && drain # start measuring with an empty backlog
   for s in review next mistake legacy-log; do
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" > "$WORK/$s.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s.txt")
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s.txt" | tr '\n' ' ' || true)
-    drained=""
-    if [ $stage = true ]; then
-      # How long the mirror backlog takes to empty once the load stops (target: within 5 s).
-      t0=$(date +%s.%N)
-      for _ in $(seq 1 120); do
-        pending=$(psql -tA -c "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
-        [ "$pending" = 0 ] && break; sleep 0.25
-      done
-      drained=" | backlog empty after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s (pending now: $pending)"
-    fi
+    drained=""; [ $stage = true ] && drain
     echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB${drained}"
   done
   # p99 at half the "v2 only" maximum rate (paced closed loop, see paced.lua); the dual-write stage is paced the same,
@@ -74,7 +79,8 @@ for stage in false true; do
     SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/$s-half.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt")
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
-    echo "$label | $s at 50% (target ${half} req/s) | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}"
+    drained=""; [ $stage = true ] && drain
+    echo "$label | $s at 50% (target ${half} req/s) | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}${drained}"
     [ "$s" = review ] && review_delay=$delay && review_half=$half
   done
   if [ $stage = false ]; then

@@ -242,4 +242,24 @@ public class MirrorResilienceTests
         (await h.DrainAsync()).Should().Be(1);
         (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'signalled'")).Should().Be(1);
     }
+
+    [Fact]
+    public async Task When_the_background_workers_fall_behind_writes_apply_their_mirror_copy_inline_again()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Sqlite, RolloutStage.DualWriteLegacyPrimary);
+        var wakeup = h.Services.GetRequiredService<MirrorWakeup>();
+        const int writes = MirrorWakeup.InlineAbove + 8;
+        using (wakeup.Listen())
+        {
+            // A listener that takes no signal: the queue fills up as under a load the workers cannot follow.
+            for (var i = 0; i < writes; i++)
+            {
+                await h.SendAsync(new LogLegacyMistakeCommand(UserRef.Legacy(1000 + i), null, $"bp-{i}", null, "recall", null, "{}", V1: true));
+            }
+        }
+        var signalled = MirrorWakeup.InlineAbove + 1;
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(signalled, "only the writes made while the workers kept up were left to them");
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(writes - signalled, "the rest mirrored inline");
+        wakeup.Signals.Count.Should().Be(signalled);
+    }
 }

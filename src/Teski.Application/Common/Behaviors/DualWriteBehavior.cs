@@ -10,7 +10,8 @@ namespace Teski.Application.Common.Behaviors;
 /// Every write: one transaction on the primary store holding the business change and, when there is a mirror, the
 /// backlog records of its facts (transactional outbox). The write is acknowledged once that commits. Then the
 /// request's own streams go to the mirror: handed to the background workers (<see cref="MirrorWakeup"/>) when the
-/// service runs them, so the answer does not wait for the second store; applied inline otherwise (within a budget).
+/// service runs them and keep up, so the answer does not wait for the second store; applied inline otherwise (within
+/// a budget) — without workers, or when they fall behind (<see cref="MirrorWakeup.InlineAbove"/>: backpressure).
 /// A slow or absent mirror leaves the records in the backlog for the background dispatcher. A mirror failure never
 /// fails the request.
 /// </summary>
@@ -66,7 +67,7 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
 
     private async Task MirrorAsync(IReadOnlyList<string> streams)
     {
-        if (wakeup.HasListener)
+        if (wakeup.ShouldSignal)
         {
             foreach (var stream in streams)
             {

@@ -22,6 +22,13 @@ public sealed class MirrorWakeup
         SingleWriter = false,
     });
 
+    /// <summary>
+    /// Backpressure: with more signals than this waiting for a worker, the mirror is falling behind the requests (a
+    /// saturating load), and a write applies its own mirror copy inline again, so the lag stays bounded (the backlog a
+    /// load leaves behind drains in well under a second) instead of growing for as long as the load lasts.
+    /// </summary>
+    public const int InlineAbove = 32;
+
     private int _listeners;
 
     /// <summary>Whether background workers are running to take signals.</summary>
@@ -29,6 +36,9 @@ public sealed class MirrorWakeup
 
     /// <summary>The signalled streams, for the workers that apply them.</summary>
     public ChannelReader<string> Signals => _streams.Reader;
+
+    /// <summary>Whether a write should hand its mirror copy to the workers: they run, and they keep up.</summary>
+    public bool ShouldSignal => HasListener && _streams.Reader.Count <= InlineAbove;
 
     /// <summary>Asks the workers to apply <paramref name="stream"/>'s pending records; false when nobody listens or the queue is full.</summary>
     public bool TrySignal(string stream) => HasListener && _streams.Writer.TryWrite(stream);
