@@ -349,38 +349,73 @@ internal sealed class MigrationDb : IAsyncDisposable
         _ => v is string s ? s : ToPgText(v, Col.Text)!,
     };
 
+    /// <summary>Batches a table's direct COPY is not tried after it met an existing row (a re-run over migrated rows).</summary>
+    internal const int DirectCopyBackoffBatches = 8;
+
+    private readonly Dictionary<string, int> _directCopySkip = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// One batch: binary COPY into the session's staging table, then one <c>INSERT INTO target SELECT … FROM stage
-    /// ON CONFLICT DO NOTHING RETURNING key; TRUNCATE stage</c> (two round trips, both in the caller's transaction, so a
-    /// rollback or a killed process leaves nothing behind).
+    /// One batch. First, under a savepoint, a binary COPY straight into the target table: on a fresh target (a first
+    /// backfill) every batch lands this way, at the speed of a plain COPY. If any row collides with an existing one
+    /// (any unique constraint: a re-run, rows the mirror or the bridge wrote, a duplicate key inside the batch), the
+    /// COPY fails as a whole, the savepoint undoes it, and the batch takes the insert-or-ignore path: binary COPY into
+    /// the session's staging table, then one <c>INSERT INTO target SELECT … FROM stage ON CONFLICT DO NOTHING RETURNING
+    /// key; TRUNCATE stage</c>. After such a collision the table's next <see cref="DirectCopyBackoffBatches"/> batches
+    /// go straight to that path. Everything runs in the caller's transaction, so a rollback or a killed process leaves
+    /// nothing behind.
     /// </summary>
     private async Task<bool[]> CopyInsertIgnoreAsync(TableSpec table, (string Name, NpgsqlDbType[] Types) stage, string colList,
         IReadOnlyList<object?[]> rows, bool[] inserted, DbTransaction tx, CancellationToken ct)
     {
-        var npg = (NpgsqlConnection)Connection;
-        await using (var writer = await npg.BeginBinaryImportAsync($"COPY {Quote(stage.Name)} ({colList}) FROM STDIN (FORMAT BINARY)", ct))
+        var skip = _directCopySkip.GetValueOrDefault(table.Name);
+        if (skip > 0)
         {
-            foreach (var row in rows)
-            {
-                await writer.StartRowAsync(ct);
-                for (var c = 0; c < stage.Types.Length; c++)
-                {
-                    if (row[c] is { } v)
-                    {
-                        await writer.WriteAsync(PgWireValue(v, stage.Types[c]), stage.Types[c], ct);
-                    }
-                    else
-                    {
-                        await writer.WriteNullAsync(ct);
-                    }
-                }
-            }
-            await writer.CompleteAsync(ct);
+            _directCopySkip[table.Name] = skip - 1;
         }
+        else
+        {
+            await ExecAsync("SAVEPOINT backfill_direct_copy", tx, ct);
+            try
+            {
+                await CopyRowsAsync(table.Name, stage.Types, colList, rows, ct);
+                await ExecAsync("RELEASE SAVEPOINT backfill_direct_copy", tx, ct);
+                Array.Fill(inserted, true);
+                return inserted;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                await ExecAsync("ROLLBACK TO SAVEPOINT backfill_direct_copy", tx, ct);
+                _directCopySkip[table.Name] = DirectCopyBackoffBatches;
+            }
+        }
+        await CopyRowsAsync(stage.Name, stage.Types, colList, rows, ct);
         await using var cmd = Cmd($"INSERT INTO {Quote(table.Name)} ({colList}) SELECT {colList} FROM {Quote(stage.Name)} " +
                                   $"ON CONFLICT DO NOTHING RETURNING {Quote(table.Columns[0])}::text; TRUNCATE {Quote(stage.Name)}", tx);
         await MarkInsertedAsync(cmd, table, rows, inserted, ct);
         return inserted;
+    }
+
+    /// <summary>Streams <paramref name="rows"/> into <paramref name="into"/> with binary COPY (in the connection's transaction).</summary>
+    private async Task CopyRowsAsync(string into, NpgsqlDbType[] types, string colList, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        var npg = (NpgsqlConnection)Connection;
+        await using var writer = await npg.BeginBinaryImportAsync($"COPY {Quote(into)} ({colList}) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var row in rows)
+        {
+            await writer.StartRowAsync(ct);
+            for (var c = 0; c < types.Length; c++)
+            {
+                if (row[c] is { } v)
+                {
+                    await writer.WriteAsync(PgWireValue(v, types[c]), types[c], ct);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(ct);
+                }
+            }
+        }
+        await writer.CompleteAsync(ct);
     }
 
     /// <summary>Runs an <c>INSERT … RETURNING key::text</c> and marks which rows landed (duplicates in a batch: the first).</summary>
