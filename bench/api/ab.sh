@@ -1,36 +1,21 @@
 #!/usr/bin/env bash
 # A/B spot check of a runtime setting: starts a throwaway PostgreSQL, seeds it like run.sh, starts the built service
 # ("v2 only") with the extra environment given as arguments (e.g. DOTNET_gcServer=0; A=1 for "none"), warms up WARM
-# seconds per scenario (default 8), then measures review and next for 10 s each. V2EXTRA appends ADO.NET keywords
+# seconds per scenario (default 8), then measures review and next for 10 s each: throughput, p50 and the service's CPU time (user + system) per request,
+# which moves less than throughput when the shared box is noisy. V2EXTRA appends ADO.NET keywords
 # to the v2 connection string (e.g. "Max Auto Prepare=64"). Build first: dotnet build src/Teski.Api -c Release.
 # Runs as root (initdb/pg_ctl as the postgres user through runuser).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-WORK=$(mktemp -d /tmp/teski-exp-XXXX); chmod 755 "$WORK"; chown postgres "$WORK"
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-SECRET="bench-secret-key-that-is-long-enough-for-hs256"
-export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
-DLL=src/Teski.Api/bin/Release/net10.0/Teski.Api.dll
-python3 bench/api/tokens.py "$SECRET" 1000 "$WORK/tokens.lua"
-export TOKENS="$WORK/tokens.lua"
-psql -q -c "CREATE DATABASE legacy" -c "CREATE DATABASE v2" postgres
-export TESKI_LEGACY_DB_URL="postgresql://postgres@127.0.0.1:$PORT/legacy" TESKI_ASYNC_DB_URL="postgresql://postgres@127.0.0.1:$PORT/v2"
-SECRET_KEY=$SECRET dotnet "$DLL" db migrate >/dev/null 2>&1
-psql -q -f bench/api/seed.sql v2 >/dev/null; psql -q -f bench/api/seed-legacy.sql legacy >/dev/null
-[ -n "${V2EXTRA:-}" ] && export TESKI_ASYNC_DB_URL="Host=127.0.0.1;Port=$PORT;Database=v2;Username=postgres;$V2EXTRA"
-env "$@" SECRET_KEY=$SECRET TESKI_MEMORY_V2_ENABLED=true TESKI_DUAL_WRITE=false Logging__LogLevel__Default=Warning dotnet "$DLL" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && break; sleep 1; done
+source bench/api/lib.sh
+start_pg_seeded
+start_service false "$@"
 W=${WARM:-8}
 for s in review next mistake legacy-log; do wrk -t2 -c16 -d${W}s -s bench/api/$s.lua "http://127.0.0.1:$API_PORT" >/dev/null 2>&1; done
+cpu() { awk '{print $14 + $15}' /proc/$SERVER_PID/stat; } # utime + stime of the service, in clock ticks
 for s in review next; do
+  c0=$(cpu)
   wrk -t2 -c16 -d10s --latency -s bench/api/$s.lua "http://127.0.0.1:$API_PORT" > "$WORK/$s.txt"
-  echo "$* | $s | $(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt") req/s | p50 $(awk '$1=="50%" {print $2}' "$WORK/$s.txt") | user cpu s: $(awk '{print $14/100}' /proc/$SERVER_PID/stat)"
+  c1=$(cpu); n=$(awk '/requests in/ {print $1}' "$WORK/$s.txt")
+  echo "$* | $s | $(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt") req/s | p50 $(awk '$1=="50%" {print $2}' "$WORK/$s.txt") | service CPU $(( (c1 - c0) * 10000 / n )) µs/request"
 done

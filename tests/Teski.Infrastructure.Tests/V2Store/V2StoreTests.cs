@@ -70,6 +70,13 @@ public sealed class V2StoreTests
         (await db.LegacyUserMaps.OrderBy(m => m.LegacyUserId).Select(m => new { m.LegacyUserId, m.UserId }).ToListAsync())
             .Should().Equal(new { LegacyUserId = 42, UserId = StableId.For("user", 42) }, new { LegacyUserId = 43, UserId = hinted }, new { LegacyUserId = 44, UserId = other });
         (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(other), null, false, T0, None)))!.LegacyId.Should().Be(44);
+
+        // A v2 id first seen with a legacy hint (a mirrored fact): created, linked, and answered with the legacy id.
+        var mirrored = Guid.NewGuid();
+        var fromMirror = await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(mirrored), new UserIdentity(45, mirrored, "Europe/Helsinki", false, null), true, T0, None));
+        fromMirror!.V2Id.Should().Be(mirrored);
+        fromMirror.LegacyId.Should().Be(45);
+        (await db.LegacyUserMaps.AnyAsync(m => m.LegacyUserId == 45 && m.UserId == mirrored)).Should().BeTrue();
     }
 
     // ---- mistakes ----
@@ -290,6 +297,10 @@ public sealed class V2StoreTests
 
         var stats = await h.WithStoreAsync(s => s.Memory.StatsAsync(user, now, None));
         stats.Should().Be(new MemoryStatsView(TodayReviewed: 2, StreakDays: 0, DueCount: 1, ExercisesCorrectToday: 1, ExercisesIncorrectToday: 1));
+        // Nothing left due: today's count still comes back (it is read on its own when no item row carries it).
+        await h.WithStoreAsync(s => s.Memory.ReviewAsync(user, ReviewTarget.Memory(b.MemoryId!.Value), 4, now, Rules, None));
+        var drained = await h.WithStoreAsync(s => s.Memory.NextDueAsync(user, 10, now, None));
+        (drained.Items.Count, drained.ReviewedToday).Should().Be((0, 3));
         // The next local day starts from zero.
         (await h.WithStoreAsync(s => s.Memory.NextDueAsync(user, 0, T0 + Duration.FromDays(1), None))).ReviewedToday.Should().Be(0);
     }

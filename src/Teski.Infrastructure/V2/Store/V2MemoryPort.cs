@@ -111,7 +111,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
             // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
             var domainUser = V2RowMapping.ToDomain(userRow);
             var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
-            var earlierToday = await db.ReviewLogs.CountAsync(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end, ct);
+            var earlierToday = await V2HotQueries.ReviewsBetweenAsync(db, userId, start, end, ct);
             var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
             userRow.StreakDays = streak.StreakDays;
             userRow.LastStreakAt = streak.LastStreakAt;
@@ -123,14 +123,9 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
                 V2ProgressWrites.AddXp(db, consent, userId, award, now);
             }
 
-            var previousGrades = await db.ReviewLogs.AsNoTracking()
-                .Where(r => r.MemoryId == row.Id)
-                .OrderByDescending(r => r.ReviewedAt)
-                .Select(r => r.Grade)
-                .Take(NemesisBadge.ReviewsInARow - 1)
-                .ToListAsync(ct);
+            var previousGrades = await V2HotQueries.LatestGradesAsync(db, row.Id, NemesisBadge.ReviewsInARow - 1, ct);
             var kind = NemesisBadge.KindFor(row.Concept);
-            var alreadyHas = await db.Badges.AnyAsync(b => b.UserId == userId && b.Kind == kind, ct);
+            var alreadyHas = await V2HotQueries.HasBadgeAsync(db, userId, kind, ct);
             var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. previousGrades], alreadyHas);
             if (badge is not null)
             {
@@ -178,9 +173,11 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
         store.RunAsync(async db =>
         {
             var userId = V2RowMapping.V2Id(user);
-            var items = await DueAsync(db, userId, limit, now, ct);
-            var today = await ReviewedTodayAsync(db, user, now, ct);
-            return new DueReviews(items.Select(m => new DueItem(m.Id, null, m.Concept, m.DueAt)).ToList(), today);
+            var (start, end) = V2Today.For(user, now);
+            var items = limit <= 0 ? [] : await V2HotQueries.DueWithDayCountAsync(db, userId, now, start, end, limit, ct);
+            // Nothing due: the count did not come back with the items.
+            var today = items.Count > 0 ? items[0].ReviewedInDay : await V2HotQueries.ReviewsBetweenAsync(db, userId, start, end, ct);
+            return new DueReviews(items.ConvertAll(m => new DueItem(m.Id, null, m.Concept, m.DueAt)), today);
         }, ct);
 
     public Task<MemoryStatsView> StatsAsync(UserIdentity user, Instant now, CancellationToken ct) =>
@@ -204,11 +201,4 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
                 .OrderBy(m => m.DueAt)
                 .Take(limit)
                 .ToListAsync(ct);
-
-    private static Task<int> ReviewedTodayAsync(V2DbContext db, UserIdentity user, Instant now, CancellationToken ct)
-    {
-        var userId = V2RowMapping.V2Id(user);
-        var (start, end) = V2Today.For(user, now);
-        return db.ReviewLogs.CountAsync(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end, ct);
-    }
 }

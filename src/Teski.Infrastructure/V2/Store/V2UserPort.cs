@@ -54,26 +54,23 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         // tracked from here would hide the locked, current values.
         if (user.V2Id is { } id)
         {
-            var row = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct);
-            if (row is null)
+            // The common case, every request of a known user: one round trip for the row and its legacy id.
+            var found = await V2HotQueries.UserAsync(db, id, ct);
+            if (found is null)
             {
                 if (!create)
                 {
                     return null;
                 }
-                row = await CreateAsync(db, id, now, hint, ct);
+                found = Columns(await CreateAsync(db, id, now, hint, ct), legacyUserId: null);
             }
             if (create && hint?.LegacyId is { } hinted)
             {
                 // A person the legacy side already knows (mirrored fact): record the pair now, as the backfill would.
                 await LinkAsync(db, hinted, id, ct);
+                found = await V2HotQueries.UserAsync(db, id, ct) ?? found;
             }
-            var legacy = await db.LegacyUserMaps.AsNoTracking()
-                .Where(m => m.UserId == id)
-                .OrderBy(m => m.LegacyUserId)
-                .Select(m => (long?)m.LegacyUserId)
-                .FirstOrDefaultAsync(ct);
-            return Identity(row, legacy);
+            return new UserIdentity(found.LegacyUserId, found.Id, found.Timezone, found.AnalyticsConsent, found.Persona);
         }
 
         var legacyId = user.LegacyId ?? throw new ArgumentException("empty user ref", nameof(user));
@@ -129,6 +126,9 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         legacyId is > 0 and <= int.MaxValue
             ? (int)legacyId
             : throw new ArgumentOutOfRangeException(nameof(legacyId), legacyId, "legacy user ids are positive 32-bit integers");
+
+    private static UserIdentityColumns Columns(V2UserRow row, int? legacyUserId) =>
+        new(row.Id, row.Timezone, row.AnalyticsConsent, row.Persona, legacyUserId);
 
     private static UserIdentity Identity(V2UserRow row, long? legacyId) =>
         new(legacyId, row.Id, row.Timezone, row.AnalyticsConsent, row.Persona);

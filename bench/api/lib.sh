@@ -1,0 +1,33 @@
+# Shared by ab.sh and profile.sh: a throwaway PostgreSQL seeded like run.sh, and the built Release service on top.
+# Runs as root (initdb/pg_ctl as the postgres user through runuser). Sets WORK, PORT, API_PORT, SERVER_PID, DLL.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+WORK=$(mktemp -d /tmp/teski-exp-XXXX); chmod 755 "$WORK"; chown postgres "$WORK"
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+SECRET="bench-secret-key-that-is-long-enough-for-hs256"
+DLL=${DLL:-src/Teski.Api/bin/Release/net10.0/Teski.Api.dll}
+export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+start_pg_seeded() {
+  runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
+  python3 bench/api/tokens.py "$SECRET" 1000 "$WORK/tokens.lua"
+  export TOKENS="$WORK/tokens.lua"
+  psql -q -c "CREATE DATABASE legacy" -c "CREATE DATABASE v2" postgres
+  export TESKI_LEGACY_DB_URL="postgresql://postgres@127.0.0.1:$PORT/legacy" TESKI_ASYNC_DB_URL="postgresql://postgres@127.0.0.1:$PORT/v2"
+  SECRET_KEY=$SECRET dotnet "$DLL" db migrate >/dev/null 2>&1
+  psql -q -f bench/api/seed.sql v2 >/dev/null; psql -q -f bench/api/seed-legacy.sql legacy >/dev/null
+  [ -n "${V2EXTRA:-}" ] && export TESKI_ASYNC_DB_URL="Host=127.0.0.1;Port=$PORT;Database=v2;Username=postgres;$V2EXTRA"
+  return 0
+}
+
+start_service() { # $1 = dual-write true|false, then extra VAR=value environment
+  local dual=$1; shift
+  env "$@" SECRET_KEY=$SECRET TESKI_MEMORY_V2_ENABLED=true TESKI_DUAL_WRITE=$dual Logging__LogLevel__Default=Warning dotnet "$DLL" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && return 0; sleep 1; done
+  echo "service did not become ready" >&2; cat "$WORK/api.log" >&2; exit 1
+}

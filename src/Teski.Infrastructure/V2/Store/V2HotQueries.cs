@@ -1,0 +1,131 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using NodaTime;
+
+namespace Teski.Infrastructure.V2.Store;
+
+/// <summary>The columns a request needs to act for a user: the <c>user</c> row's and its first legacy id, if any.</summary>
+internal sealed record UserIdentityColumns(Guid Id, string Timezone, bool AnalyticsConsent, string? Persona, int? LegacyUserId);
+
+/// <summary>A due memory item as <c>GET /memory/next</c> shows it, with the user's review count in the day asked about.</summary>
+internal sealed record DueItemColumns(Guid Id, string Concept, Instant DueAt, int ReviewedInDay);
+
+/// <summary>
+/// The queries every request runs (who the user is, what is due, how many reviews today, the review's badge check),
+/// compiled once with
+/// <see cref="EF.CompileAsyncQuery{TContext,TParam1,TResult}(System.Linq.Expressions.Expression{Func{TContext,TParam1,CancellationToken,TResult}})"/>:
+/// EF then skips parameter extraction and the query-cache lookup on each execution, which the profile of the
+/// saturated <c>GET /memory/next</c> showed as a visible share of the service's CPU (docs/benchmarks.md).
+/// A compiled query is bound to one model, so there is one set per context type and model (ADR 0007).
+/// </summary>
+internal static class V2HotQueries
+{
+    public static Task<UserIdentityColumns?> UserAsync(V2DbContext db, Guid id, CancellationToken ct) => db switch
+    {
+        SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).User(s, id, ct),
+        PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).User(p, id, ct),
+        _ => throw Unknown(db),
+    };
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> items due at <paramref name="now"/>, earliest first, each carrying the count of
+    /// the user's reviews in [<paramref name="dayStart"/>, <paramref name="dayEnd"/>): one statement instead of two
+    /// (the count is an uncorrelated scalar subquery, evaluated once). Empty when nothing is due.
+    /// </summary>
+    public static async Task<List<DueItemColumns>> DueWithDayCountAsync(
+        V2DbContext db, Guid userId, Instant now, Instant dayStart, Instant dayEnd, int limit, CancellationToken ct)
+    {
+        var rows = db switch
+        {
+            SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).Due(s, userId, now, dayStart, dayEnd, limit),
+            PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).Due(p, userId, now, dayStart, dayEnd, limit),
+            _ => throw Unknown(db),
+        };
+        var list = new List<DueItemColumns>(limit);
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            list.Add(row);
+        }
+        return list;
+    }
+
+    public static Task<int> ReviewsBetweenAsync(V2DbContext db, Guid userId, Instant start, Instant end, CancellationToken ct) => db switch
+    {
+        SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).ReviewsBetween(s, userId, start, end, ct),
+        PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).ReviewsBetween(p, userId, start, end, ct),
+        _ => throw Unknown(db),
+    };
+
+    /// <summary>The grades of the item's latest <paramref name="count"/> reviews, newest first.</summary>
+    public static async Task<List<int>> LatestGradesAsync(V2DbContext db, Guid memoryId, int count, CancellationToken ct)
+    {
+        var rows = db switch
+        {
+            SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).LatestGrades(s, memoryId, count),
+            PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).LatestGrades(p, memoryId, count),
+            _ => throw Unknown(db),
+        };
+        var list = new List<int>(count + 1);
+        await foreach (var grade in rows.WithCancellation(ct))
+        {
+            list.Add(grade);
+        }
+        return list;
+    }
+
+    public static Task<bool> HasBadgeAsync(V2DbContext db, Guid userId, string kind, CancellationToken ct) => db switch
+    {
+        SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).HasBadge(s, userId, kind, ct),
+        PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).HasBadge(p, userId, kind, ct),
+        _ => throw Unknown(db),
+    };
+
+    private static InvalidOperationException Unknown(V2DbContext db) => new($"no compiled queries for {db.GetType().Name}");
+
+    /// <summary>
+    /// The compiled queries for one model. EF refuses to run a compiled query against another model than the one it
+    /// first ran with, and a process can hold several models of one context type (one per internal service provider:
+    /// the tests build many), so the sets are kept per model instance.
+    /// </summary>
+    private sealed class For<TContext>
+        where TContext : V2DbContext
+    {
+        private static readonly ConditionalWeakTable<IModel, For<TContext>> PerModel = new();
+
+        public static For<TContext> Of(TContext db) => PerModel.GetValue(db.Model, static _ => new For<TContext>());
+
+        public readonly Func<TContext, Guid, CancellationToken, Task<UserIdentityColumns?>> User =
+            EF.CompileAsyncQuery((TContext db, Guid id, CancellationToken ct) =>
+                db.Users.AsNoTracking()
+                    .Where(u => u.Id == id)
+                    .Select(u => new UserIdentityColumns(u.Id, u.Timezone, u.AnalyticsConsent, u.Persona,
+                        db.LegacyUserMaps.Where(m => m.UserId == u.Id).OrderBy(m => m.LegacyUserId).Select(m => (int?)m.LegacyUserId).FirstOrDefault()))
+                    .FirstOrDefault());
+
+        public readonly Func<TContext, Guid, Instant, Instant, Instant, int, IAsyncEnumerable<DueItemColumns>> Due =
+            EF.CompileAsyncQuery((TContext db, Guid userId, Instant now, Instant dayStart, Instant dayEnd, int limit) =>
+                db.MemoryItems.AsNoTracking()
+                    .Where(m => m.UserId == userId && m.DueAt <= now)
+                    .OrderBy(m => m.DueAt)
+                    .Take(limit)
+                    .Select(m => new DueItemColumns(m.Id, m.Concept, m.DueAt,
+                        db.ReviewLogs.Count(r => r.UserId == userId && r.ReviewedAt >= dayStart && r.ReviewedAt < dayEnd))));
+
+        public readonly Func<TContext, Guid, int, IAsyncEnumerable<int>> LatestGrades =
+            EF.CompileAsyncQuery((TContext db, Guid memoryId, int count) =>
+                db.ReviewLogs.AsNoTracking()
+                    .Where(r => r.MemoryId == memoryId)
+                    .OrderByDescending(r => r.ReviewedAt)
+                    .Select(r => r.Grade)
+                    .Take(count));
+
+        public readonly Func<TContext, Guid, string, CancellationToken, Task<bool>> HasBadge =
+            EF.CompileAsyncQuery((TContext db, Guid userId, string kind, CancellationToken ct) =>
+                db.Badges.Any(b => b.UserId == userId && b.Kind == kind));
+
+        public readonly Func<TContext, Guid, Instant, Instant, CancellationToken, Task<int>> ReviewsBetween =
+            EF.CompileAsyncQuery((TContext db, Guid userId, Instant start, Instant end, CancellationToken ct) =>
+                db.ReviewLogs.Count(r => r.UserId == userId && r.ReviewedAt >= start && r.ReviewedAt < end));
+    }
+}
