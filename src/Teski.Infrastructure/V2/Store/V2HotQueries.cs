@@ -8,11 +8,20 @@ namespace Teski.Infrastructure.V2.Store;
 /// <summary>The columns a request needs to act for a user: the <c>user</c> row's and its first legacy id, if any.</summary>
 internal sealed record UserIdentityColumns(Guid Id, string Timezone, bool AnalyticsConsent, string? Persona, int? LegacyUserId);
 
+/// <summary>
+/// What a review reads once the user and item rows are locked: the user's reviews in the day, whether the user has
+/// the item's badge, and the grades of the item's two latest reviews (newest first; null when there are fewer).
+/// </summary>
+internal sealed record ReviewReadColumns(int ReviewedInDay, bool HasBadge, int? LatestGrade, int? GradeBefore)
+{
+    public List<int> LatestGrades => [.. new[] { LatestGrade, GradeBefore }.OfType<int>()];
+}
+
 /// <summary>A due memory item as <c>GET /memory/next</c> shows it, with the user's review count in the day asked about.</summary>
 internal sealed record DueItemColumns(Guid Id, string Concept, Instant DueAt, int ReviewedInDay);
 
 /// <summary>
-/// The queries every request runs (who the user is, what is due, how many reviews today, the review's badge check),
+/// The queries every request runs (who the user is, what is due, how many reviews today, what a review reads under its locks),
 /// compiled once with
 /// <see cref="EF.CompileAsyncQuery{TContext,TParam1,TResult}(System.Linq.Expressions.Expression{Func{TContext,TParam1,CancellationToken,TResult}})"/>:
 /// EF then skips parameter extraction and the query-cache lookup on each execution, which the profile of the
@@ -57,27 +66,15 @@ internal static class V2HotQueries
         _ => throw Unknown(db),
     };
 
-    /// <summary>The grades of the item's latest <paramref name="count"/> reviews, newest first.</summary>
-    public static async Task<List<int>> LatestGradesAsync(V2DbContext db, Guid memoryId, int count, CancellationToken ct)
+    /// <summary>
+    /// The review's reads in one statement (<see cref="ReviewReadColumns"/>), taken under the user's row lock. The
+    /// nemesis badge needs the two latest earlier grades (<c>NemesisBadge.ReviewsInARow - 1</c>).
+    /// </summary>
+    public static Task<ReviewReadColumns> ReviewReadsAsync(
+        V2DbContext db, Guid userId, Guid memoryId, Instant dayStart, Instant dayEnd, string badgeKind, CancellationToken ct) => db switch
     {
-        var rows = db switch
-        {
-            SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).LatestGrades(s, memoryId, count),
-            PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).LatestGrades(p, memoryId, count),
-            _ => throw Unknown(db),
-        };
-        var list = new List<int>(count + 1);
-        await foreach (var grade in rows.WithCancellation(ct))
-        {
-            list.Add(grade);
-        }
-        return list;
-    }
-
-    public static Task<bool> HasBadgeAsync(V2DbContext db, Guid userId, string kind, CancellationToken ct) => db switch
-    {
-        SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).HasBadge(s, userId, kind, ct),
-        PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).HasBadge(p, userId, kind, ct),
+        SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).ReviewReads(s, userId, memoryId, dayStart, dayEnd, badgeKind, ct),
+        PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).ReviewReads(p, userId, memoryId, dayStart, dayEnd, badgeKind, ct),
         _ => throw Unknown(db),
     };
 
@@ -112,17 +109,18 @@ internal static class V2HotQueries
                     .Select(m => new DueItemColumns(m.Id, m.Concept, m.DueAt,
                         db.ReviewLogs.Count(r => r.UserId == userId && r.ReviewedAt >= dayStart && r.ReviewedAt < dayEnd))));
 
-        public readonly Func<TContext, Guid, int, IAsyncEnumerable<int>> LatestGrades =
-            EF.CompileAsyncQuery((TContext db, Guid memoryId, int count) =>
-                db.ReviewLogs.AsNoTracking()
-                    .Where(r => r.MemoryId == memoryId)
-                    .OrderByDescending(r => r.ReviewedAt)
-                    .Select(r => r.Grade)
-                    .Take(count));
-
-        public readonly Func<TContext, Guid, string, CancellationToken, Task<bool>> HasBadge =
-            EF.CompileAsyncQuery((TContext db, Guid userId, string kind, CancellationToken ct) =>
-                db.Badges.Any(b => b.UserId == userId && b.Kind == kind));
+        public readonly Func<TContext, Guid, Guid, Instant, Instant, string, CancellationToken, Task<ReviewReadColumns>> ReviewReads =
+            EF.CompileAsyncQuery((TContext db, Guid userId, Guid memoryId, Instant dayStart, Instant dayEnd, string badgeKind, CancellationToken ct) =>
+                db.Users.AsNoTracking()
+                    .Where(u => u.Id == userId)
+                    .Select(u => new ReviewReadColumns(
+                        db.ReviewLogs.Count(r => r.UserId == userId && r.ReviewedAt >= dayStart && r.ReviewedAt < dayEnd),
+                        db.Badges.Any(b => b.UserId == userId && b.Kind == badgeKind),
+                        db.ReviewLogs.Where(r => r.MemoryId == memoryId).OrderByDescending(r => r.ReviewedAt).ThenByDescending(r => r.Id)
+                            .Select(r => (int?)r.Grade).FirstOrDefault(),
+                        db.ReviewLogs.Where(r => r.MemoryId == memoryId).OrderByDescending(r => r.ReviewedAt).ThenByDescending(r => r.Id)
+                            .Select(r => (int?)r.Grade).Skip(1).FirstOrDefault()))
+                    .First());
 
         public readonly Func<TContext, Guid, Instant, Instant, CancellationToken, Task<int>> ReviewsBetween =
             EF.CompileAsyncQuery((TContext db, Guid userId, Instant start, Instant end, CancellationToken ct) =>

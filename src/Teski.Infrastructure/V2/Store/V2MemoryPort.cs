@@ -111,7 +111,10 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
             // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
             var domainUser = V2RowMapping.ToDomain(userRow);
             var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
-            var earlierToday = await V2HotQueries.ReviewsBetweenAsync(db, userId, start, end, ct);
+            var kind = NemesisBadge.KindFor(row.Concept);
+            // Today's count, the badge check and the item's latest grades: one statement, before this review's rows.
+            var reads = await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, kind, ct);
+            var earlierToday = reads.ReviewedInDay;
             var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
             userRow.StreakDays = streak.StreakDays;
             userRow.LastStreakAt = streak.LastStreakAt;
@@ -123,10 +126,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
                 V2ProgressWrites.AddXp(db, consent, userId, award, now);
             }
 
-            var previousGrades = await V2HotQueries.LatestGradesAsync(db, row.Id, NemesisBadge.ReviewsInARow - 1, ct);
-            var kind = NemesisBadge.KindFor(row.Concept);
-            var alreadyHas = await V2HotQueries.HasBadgeAsync(db, userId, kind, ct);
-            var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. previousGrades], alreadyHas);
+            var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);
             if (badge is not null)
             {
                 db.Badges.Add(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
