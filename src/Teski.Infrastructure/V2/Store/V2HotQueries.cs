@@ -2,11 +2,9 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using NodaTime;
+using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.V2.Store;
-
-/// <summary>The columns a request needs to act for a user: the <c>user</c> row's and its first legacy id, if any.</summary>
-internal sealed record UserIdentityColumns(Guid Id, string Timezone, bool AnalyticsConsent, string? Persona, int? LegacyUserId);
 
 /// <summary>
 /// What a review reads once the user and item rows are locked: the user's reviews in the day, whether the user has
@@ -30,7 +28,8 @@ internal sealed record DueItemColumns(Guid Id, string Concept, Instant DueAt, in
 /// </summary>
 internal static class V2HotQueries
 {
-    public static Task<UserIdentityColumns?> UserAsync(V2DbContext db, Guid id, CancellationToken ct) => db switch
+    /// <summary>The user as a request acts for them: the <c>user</c> row's columns and its first legacy id, if any.</summary>
+    public static Task<UserIdentity?> UserAsync(V2DbContext db, Guid id, CancellationToken ct) => db switch
     {
         SqliteV2DbContext s => For<SqliteV2DbContext>.Of(s).User(s, id, ct),
         PostgresV2DbContext p => For<PostgresV2DbContext>.Of(p).User(p, id, ct),
@@ -92,12 +91,13 @@ internal static class V2HotQueries
 
         public static For<TContext> Of(TContext db) => PerModel.GetValue(db.Model, static _ => new For<TContext>());
 
-        public readonly Func<TContext, Guid, CancellationToken, Task<UserIdentityColumns?>> User =
+        public readonly Func<TContext, Guid, CancellationToken, Task<UserIdentity?>> User =
             EF.CompileAsyncQuery((TContext db, Guid id, CancellationToken ct) =>
                 db.Users.AsNoTracking()
                     .Where(u => u.Id == id)
-                    .Select(u => new UserIdentityColumns(u.Id, u.Timezone, u.AnalyticsConsent, u.Persona,
-                        db.LegacyUserMaps.Where(m => m.UserId == u.Id).OrderBy(m => m.LegacyUserId).Select(m => (int?)m.LegacyUserId).FirstOrDefault()))
+                    .Select(u => new UserIdentity(
+                        db.LegacyUserMaps.Where(m => m.UserId == u.Id).OrderBy(m => m.LegacyUserId).Select(m => (long?)m.LegacyUserId).FirstOrDefault(),
+                        u.Id, u.Timezone, u.AnalyticsConsent, u.Persona, null))
                     .FirstOrDefault());
 
         public readonly Func<TContext, Guid, Instant, Instant, Instant, int, IAsyncEnumerable<DueItemColumns>> Due =

@@ -62,7 +62,7 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
                 {
                     return null;
                 }
-                found = Columns(await CreateAsync(db, id, now, hint, ct), legacyUserId: null);
+                found = Identity(await CreateAsync(db, id, now, hint, ct), legacyId: null);
             }
             if (create && hint?.LegacyId is { } hinted)
             {
@@ -70,7 +70,7 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
                 await LinkAsync(db, hinted, id, ct);
                 found = await V2HotQueries.UserAsync(db, id, ct) ?? found;
             }
-            return new UserIdentity(found.LegacyUserId, found.Id, found.Timezone, found.AnalyticsConsent, found.Persona);
+            return found;
         }
 
         var legacyId = user.LegacyId ?? throw new ArgumentException("empty user ref", nameof(user));
@@ -126,9 +126,6 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         legacyId is > 0 and <= int.MaxValue
             ? (int)legacyId
             : throw new ArgumentOutOfRangeException(nameof(legacyId), legacyId, "legacy user ids are positive 32-bit integers");
-
-    private static UserIdentityColumns Columns(V2UserRow row, int? legacyUserId) =>
-        new(row.Id, row.Timezone, row.AnalyticsConsent, row.Persona, legacyUserId);
 
     private static UserIdentity Identity(V2UserRow row, long? legacyId) =>
         new(legacyId, row.Id, row.Timezone, row.AnalyticsConsent, row.Persona);
