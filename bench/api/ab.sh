@@ -3,7 +3,7 @@
 # ("v2 only") with the extra environment given as arguments (e.g. DOTNET_gcServer=0; A=1 for "none"), warms up WARM
 # seconds per scenario (default 8), then measures review and next for 10 s each: throughput, p50 and the service's CPU time (user + system) per request,
 # which moves less than throughput when the shared box is noisy. V2EXTRA appends ADO.NET keywords
-# to the v2 connection string (e.g. "Max Auto Prepare=64"). Build first: dotnet build src/Teski.Api -c Release.
+# to the v2 connection string (e.g. "Max Auto Prepare=64"; see lib.sh). Build first: dotnet build src/Teski.Api -c Release.
 # Runs as root (initdb/pg_ctl as the postgres user through runuser).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

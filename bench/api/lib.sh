@@ -1,28 +1,37 @@
-# Shared by ab.sh and profile.sh: a throwaway PostgreSQL seeded like run.sh, and the built Release service on top.
-# Runs as root (initdb/pg_ctl as the postgres user through runuser). Sets WORK, PORT, API_PORT, SERVER_PID, DLL.
+# The setup bench/api/run.sh, ab.sh and profile.sh share: a throwaway PostgreSQL holding both stores, seeded with
+# 10k users (seed.sql, seed-legacy.sql), HS256 tokens for 1,000 of them, and the built Release service on top.
+# Sourced after `cd` to the repository root. Sets WORK, PORT, API_PORT, SERVER_PID, DLL (override: DLL=path) and
+# TOKENS; when run as root, initdb/pg_ctl run as the postgres user. V2EXTRA appends ADO.NET keywords to the v2
+# connection string the service gets (e.g. "Max Auto Prepare=64").
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-WORK=$(mktemp -d /tmp/teski-exp-XXXX); chmod 755 "$WORK"; chown postgres "$WORK"
+WORK=$(mktemp -d /tmp/teski-bench-XXXX); chmod 755 "$WORK"
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+AS_PG=(); [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; AS_PG=(runuser -u postgres --); }
 SECRET="bench-secret-key-that-is-long-enough-for-hs256"
 DLL=${DLL:-src/Teski.Api/bin/Release/net10.0/Teski.Api.dll}
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-start_pg_seeded() {
-  runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
+start_pg() {
+  "${AS_PG[@]}" "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
+  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
   python3 bench/api/tokens.py "$SECRET" 1000 "$WORK/tokens.lua"
   export TOKENS="$WORK/tokens.lua"
-  psql -q -c "CREATE DATABASE legacy" -c "CREATE DATABASE v2" postgres
+}
+
+fresh_dbs() { # both stores recreated, migrated with the service's own `db migrate`, and seeded
+  psql -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS legacy" -c "DROP DATABASE IF EXISTS v2" -c "CREATE DATABASE legacy" -c "CREATE DATABASE v2" postgres
   export TESKI_LEGACY_DB_URL="postgresql://postgres@127.0.0.1:$PORT/legacy" TESKI_ASYNC_DB_URL="postgresql://postgres@127.0.0.1:$PORT/v2"
   SECRET_KEY=$SECRET dotnet "$DLL" db migrate >/dev/null 2>&1
   psql -q -f bench/api/seed.sql v2 >/dev/null; psql -q -f bench/api/seed-legacy.sql legacy >/dev/null
   [ -n "${V2EXTRA:-}" ] && export TESKI_ASYNC_DB_URL="Host=127.0.0.1;Port=$PORT;Database=v2;Username=postgres;$V2EXTRA"
   return 0
 }
+
+start_pg_seeded() { start_pg; fresh_dbs; }
 
 start_service() { # $1 = dual-write true|false, then extra VAR=value environment
   local dual=$1; shift
@@ -31,3 +40,5 @@ start_service() { # $1 = dual-write true|false, then extra VAR=value environment
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && return 0; sleep 1; done
   echo "service did not become ready" >&2; cat "$WORK/api.log" >&2; exit 1
 }
+
+stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }

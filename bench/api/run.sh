@@ -7,39 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${1:-20}; CONNS=${2:-16}
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-WORK=$(mktemp -d /tmp/teski-bench-XXXX); chmod 755 "$WORK"
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-AS_PG=(); [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; AS_PG=(runuser -u postgres --); }
-SECRET="bench-secret-key-that-is-long-enough-for-hs256"
-export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-"${AS_PG[@]}" "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
-"${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
-
 dotnet build src/Teski.Api -c Release -nologo -v q -clp:ErrorsOnly
-DLL=src/Teski.Api/bin/Release/net10.0/Teski.Api.dll
-python3 bench/api/tokens.py "$SECRET" 1000 "$WORK/tokens.lua"
-export TOKENS="$WORK/tokens.lua"
-
-fresh_dbs() {
-  psql -q -c "DROP DATABASE IF EXISTS legacy" -c "DROP DATABASE IF EXISTS v2" -c "CREATE DATABASE legacy" -c "CREATE DATABASE v2" postgres
-  export TESKI_LEGACY_DB_URL="postgresql://postgres@127.0.0.1:$PORT/legacy" TESKI_ASYNC_DB_URL="postgresql://postgres@127.0.0.1:$PORT/v2"
-  SECRET_KEY=$SECRET dotnet "$DLL" db migrate >/dev/null
-  psql -q -f bench/api/seed.sql v2; psql -q -f bench/api/seed-legacy.sql legacy
-}
-
-start_api() { # $1 = dual-write true|false
-  SECRET_KEY=$SECRET TESKI_MEMORY_V2_ENABLED=true TESKI_DUAL_WRITE=$1 Logging__LogLevel__Default=Warning \
-    dotnet "$DLL" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && return 0; sleep 1; done
-  echo "service did not become ready" >&2; cat "$WORK/api.log" >&2; exit 1
-}
-stop_api() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+source bench/api/lib.sh
+start_pg
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 drain() { # how long the mirror backlog takes to empty once the load stops (target: within 5 s); sets $drained
   local t0 pending at_stop; t0=$(date +%s.%N); at_stop=""
@@ -54,7 +24,7 @@ drain() { # how long the mirror backlog takes to empty once the load stops (targ
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $("$PGBIN/postgres" --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "== duration ${DURATION}s, ${CONNS} connections"
 for stage in false true; do
-  fresh_dbs; start_api $stage
+  fresh_dbs; start_service $stage
   label=$([ $stage = true ] && echo "dual-write (v2 primary)" || echo "v2 only")
   # Warm-up (JIT, connection pools, PostgreSQL caches), not measured. Tiered JIT keeps recompiling hot methods for
   # about a minute under load on 2 cores (dotnet-counters: 2.3-2.8 s of JIT per 4 s at 15 s, 0.3-0.8 s at 60 s), so a
@@ -96,7 +66,7 @@ for stage in false true; do
       echo "$label | soak ${SOAK:-120}s review at 50% (${review_half} req/s) | ${rps} req/s | p99 ${p99} | ${errs:-no errors} | rss MB every 10 s:${samples} | growth first->last ${growth}%"
     fi
   fi
-  stop_api
+  stop_service
 done
 fresh_dbs
 for s in review next; do
