@@ -12,6 +12,7 @@ using Teski.Api.Cli;
 using Teski.Api.Configuration;
 using Teski.Application.Common.Identity;
 using Teski.Application.Common.ShadowReads;
+using Teski.Application.Common.Settings;
 using Teski.Infrastructure.Operations;
 
 namespace Teski.Api.Tests.Rollout;
@@ -115,20 +116,28 @@ public sealed class RolloutHost : WebApplicationFactory<Program>
         });
     }
 
-    /// <summary>Records waiting in either store's mirror backlog.</summary>
-    public async Task<long> BacklogPendingAsync()
+    /// <summary>The store this instance writes first: its backlog (outbox) lives there.</summary>
+    public StoreKind Primary => V2Enabled ? StoreKind.V2 : StoreKind.Legacy;
+
+    /// <summary>Records waiting in the mirror backlog of both stores, or of this instance's primary only.</summary>
+    public async Task<long> BacklogPendingAsync(bool ownOnly = false)
     {
         await using var scope = Services.CreateAsyncScope();
         var readings = await scope.ServiceProvider.GetRequiredService<RolloutStatusReader>().ReadBacklogsAsync(CancellationToken.None);
-        return readings.Sum(r => r.Status?.Pending ?? 1_000_000);
+        return readings.Where(r => !ownOnly || r.Store == Primary).Sum(r => r.Status?.Pending ?? 1_000_000);
     }
 
-    public async Task WaitForEmptyBacklogAsync(TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits until the backlog is empty: both stores' (<paramref name="ownOnly"/> false, for a quiet system), or only
+    /// the one this instance writes (true: an instance leaving a rolling restart drains its own outbox, while the
+    /// next instance already takes traffic and keeps adding records to the other store's).
+    /// </summary>
+    public async Task WaitForEmptyBacklogAsync(TimeSpan? timeout = null, bool ownOnly = false)
     {
         // Generous: a request whose immediate mirror overruns its 2 s budget (e.g. while the backfill holds locks) leaves
         // its claimed records leased for MirrorDispatcher.Lease (30 s) before the background dispatcher takes them again.
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
-        while (await BacklogPendingAsync() > 0)
+        while (await BacklogPendingAsync(ownOnly) > 0)
         {
             if (DateTime.UtcNow > until)
             {
