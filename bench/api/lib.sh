@@ -2,7 +2,8 @@
 # 10k users (seed.sql, seed-legacy.sql), HS256 tokens for 1,000 of them, and the built Release service on top.
 # Sourced after `cd` to the repository root. Sets WORK, PORT, API_PORT, SERVER_PID, DLL (override: DLL=path) and
 # TOKENS; when run as root, initdb/pg_ctl run as the postgres user. V2EXTRA appends ADO.NET keywords to the v2
-# connection string the service gets (e.g. "Max Auto Prepare=64").
+# connection string the service gets (e.g. "Max Auto Prepare=64"); PGOPTS adds server options (e.g.
+# "-c shared_preload_libraries=pg_stat_statements").
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 WORK=$(mktemp -d /tmp/teski-bench-XXXX); chmod 755 "$WORK"
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
@@ -17,7 +18,7 @@ trap cleanup EXIT
 
 start_pg() {
   "${AS_PG[@]}" "$PGBIN/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
-  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" start >/dev/null
+  "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off ${PGOPTS:-}" start >/dev/null
   python3 bench/api/tokens.py "$SECRET" 1000 "$WORK/tokens.lua"
   export TOKENS="$WORK/tokens.lua"
 }
@@ -39,6 +40,14 @@ start_service() { # $1 = dual-write true|false, then extra VAR=value environment
   SERVER_PID=$!
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && return 0; sleep 1; done
   echo "service did not become ready" >&2; cat "$WORK/api.log" >&2; exit 1
+}
+
+# CPU time (user + system, clock ticks) so far of the service, and of the PostgreSQL server and its live processes
+service_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+pg_ticks() {
+  local pm t=0 p; pm=$(head -1 "$WORK/data/postmaster.pid")
+  for p in "$pm" $(pgrep -P "$pm"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
 }
 
 stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }

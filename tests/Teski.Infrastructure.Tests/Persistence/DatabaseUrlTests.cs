@@ -33,6 +33,18 @@ public class DatabaseUrlTests
         var b = new NpgsqlConnectionStringBuilder(parsed.ConnectionString);
         (b.Host, b.Port, b.Database, b.Username, b.Password).Should().Be(("db.internal", 6543, "memory", "teski", "s@cret"));
         parsed.ToString().Should().NotContain("s@cret", "the password is never printed");
+        b.MaxAutoPrepare.Should().Be(DatabaseUrl.DefaultMaxAutoPrepare, "hot statements are prepared unless the operator says otherwise");
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=memory;Max Auto Prepare=0", 0)]
+    [InlineData("Host=db;Database=memory;MaxAutoPrepare=8", 8)]
+    [InlineData("Host=db;Database=memory;max auto prepare=200", 200)]
+    public void An_explicit_max_auto_prepare_is_kept(string value, int expected)
+    {
+        var parsed = DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", value);
+
+        new NpgsqlConnectionStringBuilder(parsed.ConnectionString).MaxAutoPrepare.Should().Be(expected);
     }
 
     [Theory]
