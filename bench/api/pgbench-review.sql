@@ -3,8 +3,8 @@
 \set i random(1, 1000)
 \set c random(1, 20)
 BEGIN;
-SELECT id FROM "user" WHERE id = md5(:i::text)::uuid FOR UPDATE;
-SELECT ease, "interval", due_at, stability, difficulty, lapses FROM memoryitem WHERE id = md5(:i::text || ':' || :c::text)::uuid FOR UPDATE;
+SELECT id FROM "user" WHERE id = md5(:i::text)::uuid FOR NO KEY UPDATE;
+SELECT ease, "interval", due_at, stability, difficulty, lapses FROM memoryitem WHERE id = md5(:i::text || ':' || :c::text)::uuid FOR NO KEY UPDATE;
 UPDATE memoryitem SET ease = 2.6, "interval" = 3, due_at = now() + interval '3 days', stability = 3 WHERE id = md5(:i::text || ':' || :c::text)::uuid;
 INSERT INTO reviewlog (id, user_id, memory_id, grade, scheduled_for, reviewed_at, next_due_at, delta_seconds) VALUES (gen_random_uuid(), md5(:i::text)::uuid, md5(:i::text || ':' || :c::text)::uuid, 4, now(), now(), now() + interval '3 days', 0);
 SELECT count(*) FROM reviewlog WHERE user_id = md5(:i::text)::uuid AND reviewed_at >= date_trunc('day', now());

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CPU profile of one scenario ("v2 only"): starts a throwaway PostgreSQL seeded like run.sh, starts the built service,
+# CPU profile of one scenario ("v2 only"; DUAL=true: "dual-write"): starts a throwaway PostgreSQL seeded like run.sh, starts the built service,
 # warms up WARM seconds (default 60; tiered JIT needs about a minute on 2 cores), then samples the service with
 # dotnet-trace for SECONDS (default 15) under wrk load and prints the top methods, exclusive and inclusive.
 # Usage: bench/api/profile.sh [scenario=next] ; DT=dir holding dotnet-trace (default /tmp/dt:
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 S=${1:-next}; DT=${DT:-/tmp/dt}
 source bench/api/lib.sh
 start_pg_seeded
-start_service false
+start_service "${DUAL:-false}"
 wrk -t2 -c16 -d"${WARM:-60}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
 wrk -t2 -c16 -d"$(( ${SECONDS_:-15} + 4 ))s" --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/$S.txt" &
 LOAD=$!

@@ -74,7 +74,9 @@ public sealed class MirrorDispatcher(
                 await tx.CommitAsync(ct);
             }
             // Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2.
-            if (mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id)
+            // A fact whose identity already carries that legacy id was written by a v2 user who is linked: nothing to record.
+            if (mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id
+                && (fact.User.LegacyId != legacyId || mirrored.Profile is not null))
             {
                 await router.Primary.Users.LinkAsync(legacyId, v2Id, mirrored.Profile, ct);
             }

@@ -57,7 +57,10 @@ internal static class V2RowMapping
     /// <summary>
     /// The user row, tracked, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
     /// already excludes other writers). Taken first by every flow that reads and then rewrites per-user state
-    /// (streak, today's count, the one item per concept), which serializes them per user.
+    /// (streak, today's count, the one item per concept), which serializes them per user. <c>FOR NO KEY UPDATE</c>, the
+    /// lock PostgreSQL's own UPDATE takes: it excludes the other flows of the user just as well, but — unlike
+    /// <c>FOR UPDATE</c> — not the foreign-key checks of other transactions' inserts that reference the row (the
+    /// mirror's <c>legacy_user_map</c> row, another flow's log rows), which would otherwise queue behind it.
     /// </summary>
     public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct)
     {
@@ -66,7 +69,7 @@ internal static class V2RowMapping
         {
             return await db.Users.AsTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
         }
-        var rows = await db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR UPDATE", userId).AsTracking().ToListAsync(ct);
+        var rows = await db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR NO KEY UPDATE", userId).AsTracking().ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 
@@ -85,8 +88,8 @@ internal static class V2RowMapping
                 : await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.UserId == userId && m.Concept == concept, ct);
         }
         var rows = memoryId is { } mid
-            ? await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR UPDATE", mid, userId).AsTracking().ToListAsync(ct)
-            : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
+            ? await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR NO KEY UPDATE", mid, userId).AsTracking().ToListAsync(ct)
+            : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 

@@ -21,7 +21,7 @@ namespace Teski.Infrastructure.V2.Store;
 /// atomic either way.
 /// <para>
 /// Locking: on PostgreSQL transactions are READ COMMITTED and the read-modify-write flows lock the rows they change
-/// (<c>SELECT … FOR UPDATE</c>, always the user row first, then the memory item, so two flows never wait on each other
+/// (<c>SELECT … FOR NO KEY UPDATE</c>, always the user row first, then the memory item, so two flows never wait on each other
 /// in opposite orders). On SQLite the database has one writer at a time, so transactions start IMMEDIATE: a second
 /// writer waits (busy timeout) at BEGIN instead of failing later when a deferred read lock would need upgrading.
 /// </para>

@@ -327,6 +327,12 @@ namespace Teski.Infrastructure.V2.Postgres.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex(new[] { "Seq" }, "teski_ix_mirror_backlog_pending_seq")
+                        .HasFilter("applied_at IS NULL");
+
+                    b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_pending_stream_seq")
+                        .HasFilter("applied_at IS NULL");
+
                     b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_stream_seq");
 
                     b.HasIndex(new[] { "Seq" }, "teski_ux_mirror_backlog_seq")
