@@ -154,6 +154,41 @@ public class MirrorResilienceTests
         }
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_record_that_fails_in_a_batch_backs_off_alone_and_the_others_are_applied(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        var poison = Guid.NewGuid();
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+            await using var tx = await primary.BeginAsync(CancellationToken.None);
+            for (var i = 0; i < 6; i++)
+            {
+                var fact = new MistakeFact(new UserIdentity(300 + i, null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
+                    new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, $"b-{i}", $"b-{i}", null, null, "other", null, "legacy:other", "{}", null));
+                await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
+                if (i == 2)
+                {
+                    // A head no build of the service can read, claimed in the same batch as the others.
+                    await primary.Backlog.AddAsync(poison, "l:399", "MistakeFact", "{\"fact\":\"unknown\"}", h.Clock.GetCurrentInstant(), CancellationToken.None);
+                }
+            }
+            await tx.CommitAsync(CancellationToken.None);
+        }
+
+        (await h.DrainAsync()).Should().Be(6, "the batch fails as a whole, then each record gets its own attempt");
+
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(6);
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(6);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(1);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL AND attempts = 1 AND last_error IS NOT NULL")).Should().Be(1,
+            "the unreadable record backs off on its own");
+        (await h.DrainAsync()).Should().Be(0, "it is not due again before its backoff");
+    }
+
     [Fact]
     public async Task Records_left_from_dual_write_still_reach_the_other_store_after_dual_write_is_turned_off()
     {

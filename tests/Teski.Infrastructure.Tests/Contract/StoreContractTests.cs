@@ -121,7 +121,7 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         {
             foreach (var r in claimed)
             {
-                await s.Backlog.MarkAppliedAsync(r.Id, Now, None);
+                await s.Backlog.MarkAppliedAsync([r.Id], Now, None);
             }
             return 0;
         });

@@ -476,7 +476,7 @@ public abstract class LegacyStoreAdapterTests
 
         await h.WithStoreAsync(async s =>
         {
-            await s.Backlog.MarkAppliedAsync(a1, T0 + Duration.FromSeconds(2), None);
+            await s.Backlog.MarkAppliedAsync([a1], T0 + Duration.FromSeconds(2), None);
             await s.Backlog.MarkFailedAsync(b1, "mirror down", T0 + Duration.FromMinutes(5), None);
             return true;
         });
@@ -485,7 +485,7 @@ public abstract class LegacyStoreAdapterTests
 
         var second = await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromMinutes(1), lease, null, None));
         second.Select(r => r.Id).Should().Equal(a2);
-        (await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromMinutes(6), lease, "l:2", None)))
+        (await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromMinutes(6), lease, ["l:2"], None)))
             .Should().ContainSingle().Which.Should().BeEquivalentTo(new { Id = b1, Attempts = 2 });
         (await h.NewContext().MirrorBacklog.SingleAsync(r => r.Id == b1)).LastError.Should().Be("mirror down");
     }

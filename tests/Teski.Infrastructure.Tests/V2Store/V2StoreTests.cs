@@ -412,11 +412,11 @@ public sealed class V2StoreTests
         var status = await h.WithStoreAsync(s => s.Backlog.StatusAsync(T0 + Duration.FromSeconds(5), None));
         status.Should().Be(new BacklogStatus(3, Duration.FromSeconds(5), 2));
 
-        await h.WithStoreAsync(s => s.Backlog.MarkAppliedAsync(a1, T0, None));
+        await h.WithStoreAsync(s => s.Backlog.MarkAppliedAsync([a1], T0, None));
         await h.WithStoreAsync(s => s.Backlog.MarkFailedAsync(b1, "boom", T0 + Duration.FromMinutes(5), None));
         var next = await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromSeconds(1), lease, null, None));
         next.Select(r => r.Id).Should().Equal(a2);
-        (await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromMinutes(6), lease, "u:b", None)))
+        (await h.WithStoreAsync(s => s.Backlog.ClaimDueAsync(10, T0 + Duration.FromMinutes(6), lease, ["u:b"], None)))
             .Should().ContainSingle().Which.Should().BeEquivalentTo(new { Id = b1, Attempts = 2 }, o => o.ExcludingMissingMembers());
 
         await using var db = h.NewContext();

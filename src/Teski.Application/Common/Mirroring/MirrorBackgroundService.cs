@@ -27,7 +27,7 @@ public sealed class MirrorBackgroundService(
     /// <summary>Signal workers: enough to keep the mirror level with request traffic on a small machine.</summary>
     public const int Workers = 4;
 
-    /// <summary>Records one signal applies at most (the stream's backlog, in order), before the worker takes the next signal.</summary>
+    /// <summary>Records one signal applies at most (the stream's backlog, in order), before the worker takes the next signals.</summary>
     private const int PerSignal = 16;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,9 +48,16 @@ public sealed class MirrorBackgroundService(
         {
             await foreach (var stream in wakeup.Signals.ReadAllAsync(stoppingToken))
             {
+                // Under load signals queue up: take the ones waiting too, so one claim and one mirror transaction
+                // serve several streams (MirrorDispatcher.DrainAsync).
+                var streams = new HashSet<string>(StringComparer.Ordinal) { stream };
+                while (streams.Count < MirrorDispatcher.BatchSize && wakeup.Signals.TryRead(out var more))
+                {
+                    streams.Add(more);
+                }
                 try
                 {
-                    await dispatcher.DrainAsync(stream, PerSignal, stoppingToken);
+                    await dispatcher.DrainAsync(streams, PerSignal * streams.Count, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -59,7 +66,7 @@ public sealed class MirrorBackgroundService(
                 catch (Exception ex)
                 {
                     // The primary itself is unreachable: the record stays in its backlog for the periodic pass.
-                    logger.LogWarning(ex, "Mirror of stream {Stream} failed; the periodic pass retries it", stream);
+                    logger.LogWarning(ex, "Mirror of {Count} streams failed; the periodic pass retries them", streams.Count);
                 }
             }
         }

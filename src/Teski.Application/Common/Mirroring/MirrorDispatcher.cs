@@ -21,8 +21,21 @@ public sealed class MirrorDispatcher(
 {
     public static readonly Duration Lease = Duration.FromSeconds(30);
 
+    /// <summary>Records one claim (and one mirror transaction) takes at most.</summary>
+    public const int BatchSize = 64;
+
     /// <summary>Applies due records (all streams, or one); returns how many were applied. Never throws for a mirror failure.</summary>
-    public async Task<int> DrainAsync(string? stream, int max, CancellationToken ct)
+    public Task<int> DrainAsync(string? stream, int max, CancellationToken ct) =>
+        DrainAsync(stream is null ? null : [stream], max, ct);
+
+    /// <summary>
+    /// Applies due records of <paramref name="streams"/> (null: every stream), up to <paramref name="max"/>; returns
+    /// how many were applied. Never throws for a mirror failure. Each claim's records (the streams' heads) are applied
+    /// in one mirror transaction and marked applied with one statement, so the mirror's fixed cost per record (claim,
+    /// BEGIN/COMMIT, mark) is shared by the batch under load; a batch that fails is applied again one record at a
+    /// time, so one bad record backs off alone and never holds up the others.
+    /// </summary>
+    public async Task<int> DrainAsync(IReadOnlyCollection<string>? streams, int max, CancellationToken ct)
     {
         var applied = 0;
         while (applied < max && !ct.IsCancellationRequested)
@@ -31,28 +44,112 @@ public sealed class MirrorDispatcher(
             await using (var claimScope = scopes.CreateAsyncScope())
             {
                 var router = claimScope.ServiceProvider.GetRequiredService<IStoreRouter>();
-                batch = await router.Primary.Backlog.ClaimDueAsync(Math.Min(64, max - applied), clock.GetCurrentInstant(), Lease, stream, ct);
+                batch = await router.Primary.Backlog.ClaimDueAsync(Math.Min(BatchSize, max - applied), clock.GetCurrentInstant(), Lease, streams, ct);
             }
             if (batch.Count == 0)
             {
                 break;
             }
-            var progressed = false;
-            foreach (var record in batch)
-            {
-                if (await ApplyOneAsync(record, ct))
-                {
-                    applied++;
-                    progressed = true;
-                }
-            }
-            if (!progressed)
+            var done = batch.Count == 1
+                ? (await ApplyOneAsync(batch[0], ct) ? 1 : 0)
+                : await ApplyBatchAsync(batch, ct);
+            if (done == 0)
             {
                 break;
+            }
+            applied += done;
+        }
+        return applied;
+    }
+
+    /// <summary>Several streams' heads in one mirror transaction; on any failure, one at a time instead.</summary>
+    private async Task<int> ApplyBatchAsync(IReadOnlyList<MirrorRecord> batch, CancellationToken ct)
+    {
+        if (await TryApplyTogetherAsync(batch, ct))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                metrics.Applied();
+            }
+            return batch.Count;
+        }
+        var applied = 0;
+        foreach (var record in batch)
+        {
+            if (await ApplyOneAsync(record, ct))
+            {
+                applied++;
             }
         }
         return applied;
     }
+
+    /// <summary>True when the whole batch is in the mirror and marked applied; false to retry it record by record.</summary>
+    private async Task<bool> TryApplyTogetherAsync(IReadOnlyList<MirrorRecord> batch, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var router = sp.GetRequiredService<IStoreRouter>();
+        var mirror = Target(router);
+        var rules = sp.GetRequiredService<V2RuleSettingsAccessor>();
+        var links = new List<(long LegacyId, Guid V2Id, UserProfile? Profile)>();
+        try
+        {
+            await using (var tx = await mirror.BeginAsync(ct))
+            {
+                foreach (var record in batch)
+                {
+                    var fact = MirrorFact.Deserialize(record.Payload);
+                    if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct)
+                        && NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
+                    {
+                        links.Add(link);
+                    }
+                }
+                await tx.CommitAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            foreach (var record in batch)
+            {
+                await HandBackAsync(record, "deferred: the request's mirror budget ran out", clock.GetCurrentInstant());
+            }
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Rolled back as a whole (nothing of the batch is in the mirror): each record gets its own attempt.
+            logger.LogDebug(ex, "Mirror batch of {Count} records failed; applying them one at a time", batch.Count);
+            return false;
+        }
+        try
+        {
+            foreach (var (legacyId, v2Id, profile) in links)
+            {
+                await router.Primary.Users.LinkAsync(legacyId, v2Id, profile, ct);
+            }
+            await router.Primary.Backlog.MarkAppliedAsync(batch.Select(r => r.Id).ToList(), clock.GetCurrentInstant(), ct);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The mirror has the batch and its ledger says so: the records' second attempts only mark them applied (a
+            // missing map row is written with that person's next mirrored fact, which resolves them on the legacy side).
+            logger.LogDebug(ex, "Marking a mirrored batch of {Count} records failed; retrying them one at a time", batch.Count);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2. A fact
+    /// whose identity already carries that legacy id came from a linked v2 user: nothing to record.
+    /// </summary>
+    private static (long LegacyId, Guid V2Id, UserProfile? Profile)? NeedsLink(IStoreRouter router, MirrorFact fact, UserIdentity? mirrored) =>
+        mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id
+        && (fact.User.LegacyId != legacyId || mirrored.Profile is not null)
+            ? (legacyId, v2Id, mirrored.Profile)
+            : null;
 
     private async Task<bool> ApplyOneAsync(MirrorRecord record, CancellationToken ct)
     {
@@ -73,14 +170,11 @@ public sealed class MirrorDispatcher(
                 }
                 await tx.CommitAsync(ct);
             }
-            // Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2.
-            // A fact whose identity already carries that legacy id was written by a v2 user who is linked: nothing to record.
-            if (mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id
-                && (fact.User.LegacyId != legacyId || mirrored.Profile is not null))
+            if (NeedsLink(router, fact, mirrored) is var (legacyId, v2Id, profile))
             {
-                await router.Primary.Users.LinkAsync(legacyId, v2Id, mirrored.Profile, ct);
+                await router.Primary.Users.LinkAsync(legacyId, v2Id, profile, ct);
             }
-            await router.Primary.Backlog.MarkAppliedAsync(record.Id, clock.GetCurrentInstant(), ct);
+            await router.Primary.Backlog.MarkAppliedAsync([record.Id], clock.GetCurrentInstant(), ct);
             metrics.Applied();
             return true;
         }

@@ -19,12 +19,13 @@ public interface IMirrorBacklog
     /// record, and only when that one is due (<c>next_attempt_at ≤ now</c>), so a stream is never applied out of
     /// order. A claim is a compare-and-set that pushes <c>next_attempt_at</c> to <c>now + lease</c> and counts an
     /// attempt, so another instance skips it until the lease runs out (a crashed claimer's record comes back).
-    /// <paramref name="stream"/> restricts the claim to one stream (the request's own, applied right after commit).
-    /// Runs in its own short transaction, not the caller's.
+    /// <paramref name="streams"/> restricts the claim to those streams (the ones requests have just written, applied
+    /// right after their commit); null claims from every stream. Runs in its own short transaction, not the caller's.
     /// </summary>
-    Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, string? stream, CancellationToken ct);
+    Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, IReadOnlyCollection<string>? streams, CancellationToken ct);
 
-    Task MarkAppliedAsync(Guid id, Instant now, CancellationToken ct);
+    /// <summary>Marks the records applied (one statement for a whole batch).</summary>
+    Task MarkAppliedAsync(IReadOnlyCollection<Guid> ids, Instant now, CancellationToken ct);
 
     Task MarkFailedAsync(Guid id, string error, Instant nextAttemptAt, CancellationToken ct);
 

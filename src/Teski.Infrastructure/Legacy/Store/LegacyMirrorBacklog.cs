@@ -26,7 +26,7 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             return await db.SaveChangesAsync(ct);
         }, ct);
 
-    public async Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, string? stream, CancellationToken ct)
+    public async Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, IReadOnlyCollection<string>? streams, CancellationToken ct)
     {
         if (max <= 0)
         {
@@ -42,7 +42,7 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             // Only the head of each stream (its lowest unapplied seq), and only when that head is due: a later record of a
             // stream whose head is leased or backing off waits, so a stream is applied in order.
             var heads = await db.MirrorBacklog.AsNoTracking()
-                .Where(b => b.AppliedAt == null && (stream == null || b.Stream == stream))
+                .Where(b => b.AppliedAt == null && (streams == null || streams.Contains(b.Stream)))
                 .Where(b => !db.MirrorBacklog.Any(o => o.Stream == b.Stream && o.AppliedAt == null && o.Seq < b.Seq))
                 .Where(b => b.NextAttemptAt <= now)
                 .OrderBy(b => b.Seq)
@@ -74,8 +74,8 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
         }
     }
 
-    public Task MarkAppliedAsync(Guid id, Instant now, CancellationToken ct) =>
-        store.RunAsync(db => db.MirrorBacklog.Where(b => b.Id == id)
+    public Task MarkAppliedAsync(IReadOnlyCollection<Guid> ids, Instant now, CancellationToken ct) =>
+        store.RunAsync(db => db.MirrorBacklog.Where(b => ids.Contains(b.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(b => b.AppliedAt, now), ct), ct);
 
     public Task MarkFailedAsync(Guid id, string error, Instant nextAttemptAt, CancellationToken ct) =>
