@@ -1,4 +1,4 @@
-# The setup bench/api/run.sh, ab.sh and profile.sh share: a throwaway PostgreSQL holding both stores, seeded with
+# The setup bench/api/run.sh, ab.sh, profile.sh and statements.sh share: a throwaway PostgreSQL holding both stores, seeded with
 # 10k users (seed.sql, seed-legacy.sql), HS256 tokens for 1,000 of them, and the built Release service on top.
 # Sourced after `cd` to the repository root. Sets WORK, PORT, API_PORT, SERVER_PID, DLL (override: DLL=path) and
 # TOKENS; when run as root, initdb/pg_ctl run as the postgres user. V2EXTRA appends ADO.NET keywords to the v2
