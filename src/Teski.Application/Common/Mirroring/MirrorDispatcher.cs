@@ -88,26 +88,11 @@ public sealed class MirrorDispatcher(
     private async Task<bool> TryApplyTogetherAsync(IReadOnlyList<MirrorRecord> batch, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var sp = scope.ServiceProvider;
-        var router = sp.GetRequiredService<IStoreRouter>();
-        var mirror = Target(router);
-        var rules = sp.GetRequiredService<V2RuleSettingsAccessor>();
-        var links = new List<(long LegacyId, Guid V2Id, UserProfile? Profile)>();
+        var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
+        IReadOnlyList<Link> links;
         try
         {
-            await using (var tx = await mirror.BeginAsync(ct))
-            {
-                foreach (var record in batch)
-                {
-                    var fact = MirrorFact.Deserialize(record.Payload);
-                    if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct)
-                        && NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
-                    {
-                        links.Add(link);
-                    }
-                }
-                await tx.CommitAsync(ct);
-            }
+            links = await ApplyInOneTransactionAsync(router, scope.ServiceProvider.GetRequiredService<V2RuleSettingsAccessor>(), batch, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -125,11 +110,7 @@ public sealed class MirrorDispatcher(
         }
         try
         {
-            foreach (var (legacyId, v2Id, profile) in links)
-            {
-                await router.Primary.Users.LinkAsync(legacyId, v2Id, profile, ct);
-            }
-            await router.Primary.Backlog.MarkAppliedAsync(batch.Select(r => r.Id).ToList(), clock.GetCurrentInstant(), ct);
+            await SettleAsync(router, links, batch, ct);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -141,40 +122,61 @@ public sealed class MirrorDispatcher(
         }
     }
 
+    /// <summary>A legacy id and v2 id the primary's <c>legacy_user_map</c> should record as one person.</summary>
+    private readonly record struct Link(long LegacyId, Guid V2Id, UserProfile? Profile);
+
+    /// <summary>
+    /// The records in one mirror transaction: each one's ledger row and, the first time, its write. Returns the
+    /// links to record in the primary afterwards.
+    /// </summary>
+    private async Task<IReadOnlyList<Link>> ApplyInOneTransactionAsync(
+        IStoreRouter router, V2RuleSettingsAccessor rules, IReadOnlyList<MirrorRecord> records, CancellationToken ct)
+    {
+        var mirror = Target(router);
+        var links = new List<Link>();
+        await using var tx = await mirror.BeginAsync(ct);
+        foreach (var record in records)
+        {
+            var fact = MirrorFact.Deserialize(record.Payload);
+            if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct)
+                && NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
+            {
+                links.Add(link);
+            }
+        }
+        await tx.CommitAsync(ct);
+        return links;
+    }
+
+    /// <summary>After the mirror committed: the links in the primary, then the records marked applied (one statement).</summary>
+    private async Task SettleAsync(IStoreRouter router, IReadOnlyList<Link> links, IReadOnlyList<MirrorRecord> records, CancellationToken ct)
+    {
+        foreach (var link in links)
+        {
+            await router.Primary.Users.LinkAsync(link.LegacyId, link.V2Id, link.Profile, ct);
+        }
+        await router.Primary.Backlog.MarkAppliedAsync(records.Select(r => r.Id).ToList(), clock.GetCurrentInstant(), ct);
+    }
+
     /// <summary>
     /// Identity travels back: a person first created on the legacy side by the mirror gets their map row in v2. A fact
     /// whose identity already carries that legacy id came from a linked v2 user: nothing to record.
     /// </summary>
-    private static (long LegacyId, Guid V2Id, UserProfile? Profile)? NeedsLink(IStoreRouter router, MirrorFact fact, UserIdentity? mirrored) =>
-        mirrored is not null && router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id
+    private static Link? NeedsLink(IStoreRouter router, MirrorFact fact, UserIdentity mirrored) =>
+        router.Flags.Primary == StoreKind.V2 && mirrored.LegacyId is { } legacyId && fact.User.V2Id is { } v2Id
         && (fact.User.LegacyId != legacyId || mirrored.Profile is not null)
-            ? (legacyId, v2Id, mirrored.Profile)
+            ? new Link(legacyId, v2Id, mirrored.Profile)
             : null;
 
     private async Task<bool> ApplyOneAsync(MirrorRecord record, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var sp = scope.ServiceProvider;
-        var router = sp.GetRequiredService<IStoreRouter>();
-        var mirror = Target(router);
-        var rules = sp.GetRequiredService<V2RuleSettingsAccessor>();
+        var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
         try
         {
-            var fact = MirrorFact.Deserialize(record.Payload);
-            UserIdentity? mirrored = null;
-            await using (var tx = await mirror.BeginAsync(ct))
-            {
-                if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct))
-                {
-                    mirrored = await fact.ApplyAsync(mirror, rules, ct);
-                }
-                await tx.CommitAsync(ct);
-            }
-            if (NeedsLink(router, fact, mirrored) is var (legacyId, v2Id, profile))
-            {
-                await router.Primary.Users.LinkAsync(legacyId, v2Id, profile, ct);
-            }
-            await router.Primary.Backlog.MarkAppliedAsync([record.Id], clock.GetCurrentInstant(), ct);
+            IReadOnlyList<MirrorRecord> one = [record];
+            var links = await ApplyInOneTransactionAsync(router, scope.ServiceProvider.GetRequiredService<V2RuleSettingsAccessor>(), one, ct);
+            await SettleAsync(router, links, one, ct);
             metrics.Applied();
             return true;
         }
