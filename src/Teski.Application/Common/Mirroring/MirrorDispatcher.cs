@@ -135,13 +135,37 @@ public sealed class MirrorDispatcher(
         var mirror = Target(router);
         var links = new List<Link>();
         await using var tx = await mirror.BeginAsync(ct);
+        // The ledger rows first, all at once: a record applied before (a retry, another instance) is skipped.
+        var fresh = await mirror.Backlog.TryRecordAppliedAsync(records.Select(r => r.Id).ToList(), clock.GetCurrentInstant(), ct);
+        var batchable = mirror.Memory as IReviewBatchPort;
+        var reviews = new List<ReviewFact>();
         foreach (var record in records)
         {
+            if (!fresh.Contains(record.Id))
+            {
+                continue;
+            }
             var fact = MirrorFact.Deserialize(record.Payload);
-            if (await mirror.Backlog.TryRecordAppliedAsync(record.Id, clock.GetCurrentInstant(), ct)
-                && NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
+            if (batchable is not null && fact is ReviewFact { User.V2Id: not null } review)
+            {
+                // Reviews (most of the traffic) go together below. The batch holds one record per stream, so this
+                // reordering is across people only; each person's facts stay in order.
+                reviews.Add(review);
+            }
+            else if (NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
             {
                 links.Add(link);
+            }
+        }
+        if (reviews.Count > 0)
+        {
+            var people = await batchable!.ApplyReviewsAsync(reviews.Select(r => new MirroredReview(r.User, r.Concept, r.Grade, r.At)).ToList(), ct);
+            for (var i = 0; i < reviews.Count; i++)
+            {
+                if (NeedsLink(router, reviews[i], people[i]) is { } link)
+                {
+                    links.Add(link);
+                }
             }
         }
         await tx.CommitAsync(ct);

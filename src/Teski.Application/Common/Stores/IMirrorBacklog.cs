@@ -36,6 +36,23 @@ public interface IMirrorBacklog
     /// was applied before (so a retry or a second instance never applies it twice).
     /// </summary>
     Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct);
+
+    /// <summary>
+    /// <see cref="TryRecordAppliedAsync(Guid, Instant, CancellationToken)"/> for a batch: returns the ids recorded for
+    /// the first time (the others were applied before). A store may do it in one statement.
+    /// </summary>
+    async Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct)
+    {
+        var fresh = new HashSet<Guid>();
+        foreach (var id in recordIds)
+        {
+            if (await TryRecordAppliedAsync(id, now, ct))
+            {
+                fresh.Add(id);
+            }
+        }
+        return fresh;
+    }
 }
 
 public sealed record BacklogStatus(long Pending, Duration? OldestAge, long Failing);

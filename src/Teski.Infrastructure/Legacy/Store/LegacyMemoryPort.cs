@@ -13,7 +13,7 @@ namespace Teski.Infrastructure.Legacy.Store;
 /// run in memory on the user's rows: the legacy text may be hand-edited (offsets, <c>T</c>), which a text comparison
 /// in SQLite would misorder, and one user's cards and plans are few.
 /// </summary>
-internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort
+internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReviewBatchPort
 {
     public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct)
     {
@@ -104,6 +104,62 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort
             await db.SaveChangesAsync(ct);
             return new ReviewRecorded(null, row.Id, target.Concept, result.NextReviewAt, result.IntervalDays, result.Easiness,
                 XpAwarded: 0, FirstReviewToday: false, StreakDays: 0, BadgeEarned: null);
+        }, ct);
+    }
+
+    /// <summary>
+    /// Mirrored reviews in a fixed number of statements: the people by their UUID (one query; someone not found is
+    /// resolved, and created, the one-at-a-time way), their locks (one statement), their cards (one query), then every
+    /// card's SM-2 update as <see cref="ReviewAsync"/> makes it, saved in one batch.
+    /// </summary>
+    public async Task<IReadOnlyList<UserIdentity>> ApplyReviewsAsync(IReadOnlyList<MirroredReview> reviews, CancellationToken ct)
+    {
+        var context = await store.ContextAsync(ct);
+        if (context.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Mirrored reviews are applied inside the mirror's transaction.");
+        }
+        return await store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
+        {
+            var uuids = reviews.Where(r => r.User.V2Id is not null).Select(r => r.User.V2Id!.Value.ToString("D")).Distinct().ToList();
+            var known = (await db.Users.AsNoTracking()
+                    .Where(u => u.ExternalUserId != null && uuids.Contains(u.ExternalUserId))
+                    .Select(u => new { u.Id, u.ExternalUserId })
+                    .ToListAsync(ct))
+                .ToDictionary(u => u.ExternalUserId!, u => u.Id, StringComparer.Ordinal);
+            var people = new UserIdentity[reviews.Count];
+            for (var i = 0; i < reviews.Count; i++)
+            {
+                var user = reviews[i].User;
+                people[i] = user.V2Id is { } v2Id && known.TryGetValue(v2Id.ToString("D"), out var legacyId)
+                    ? LegacyUserPort.Identity(legacyId, v2Id)
+                    : await store.Users.ResolveAsync(user.Ref, user, create: true, reviews[i].At, ct)
+                        ?? throw new InvalidOperationException($"the legacy store could not resolve user {user.Ref}");
+            }
+            var userIds = people.Select(UserId).Distinct().ToList();
+            await LegacyStore.LockUsersAsync(db, userIds, ct);
+            var concepts = reviews.Select(r => r.Concept).Where(c => !string.IsNullOrEmpty(c)).Distinct().ToList();
+            var cards = concepts.Count == 0
+                ? []
+                : await db.ReviewCards
+                    .Where(c => userIds.Contains(c.UserId) && c.TemplateCode != null && concepts.Contains(c.TemplateCode))
+                    .ToListAsync(ct);
+            // (user_id, template_code) is unique in the legacy schema; a database without the constraint gets the oldest card.
+            var byKey = cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
+            for (var i = 0; i < reviews.Count; i++)
+            {
+                var review = reviews[i];
+                if (string.IsNullOrEmpty(review.Concept) || !byKey.TryGetValue((UserId(people[i]), review.Concept), out var row))
+                {
+                    // No card for the concept here (written before dual-write began): the backfill carries that history.
+                    continue;
+                }
+                var card = row.ToDomain();
+                card.ApplyResult(review.Grade >= 3, LegacyRowMapping.Micros(review.At));
+                card.CopyTo(row);
+            }
+            await db.SaveChangesAsync(ct);
+            return people;
         }, ct);
     }
 

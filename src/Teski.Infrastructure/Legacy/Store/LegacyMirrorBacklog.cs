@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
+using Npgsql;
 using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.Legacy.Store;
@@ -49,22 +50,38 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
                 .Take(max)
                 .ToListAsync(ct);
 
-            var until = now + lease;
-            var claimed = new List<MirrorRecord>(heads.Count);
-            foreach (var head in heads)
+            if (heads.Count == 0)
             {
-                var seen = head.NextAttemptAt;
-                // Compare-and-set: only one claimer moves next_attempt_at from the value it saw; the others match no row.
-                var won = await db.MirrorBacklog
-                    .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(b => b.NextAttemptAt, until)
-                        .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct);
-                if (won == 1)
+                return [];
+            }
+            var until = now + lease;
+            HashSet<Guid> won;
+            if (!db.Database.IsSqlite())
+            {
+                // PostgreSQL: one compare-and-set for the whole batch (a round trip per record was most of a claim's cost).
+                won = (await Persistence.MirrorBacklogClaim.OnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
+            }
+            else
+            {
+                // SQLite (in-process: no round trip to save): a compare-and-set per record; only one claimer moves
+                // next_attempt_at from the value it saw, the others match no row.
+                won = [];
+                foreach (var head in heads)
                 {
-                    claimed.Add(new MirrorRecord(head.Id, head.Seq, head.Stream, head.Kind, head.Payload, head.CreatedAt, head.Attempts + 1, until));
+                    var seen = head.NextAttemptAt;
+                    if (await db.MirrorBacklog
+                        .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
+                        .ExecuteUpdateAsync(s => s
+                            .SetProperty(b => b.NextAttemptAt, until)
+                            .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
+                    {
+                        won.Add(head.Id);
+                    }
                 }
             }
+            var claimed = heads.Where(h => won.Contains(h.Id))
+                .Select(h => new MirrorRecord(h.Id, h.Seq, h.Stream, h.Kind, h.Payload, h.CreatedAt, h.Attempts + 1, until))
+                .ToList();
             await tx.CommitAsync(ct);
             return claimed;
         }
@@ -101,4 +118,29 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             // ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error would abort the
             // transaction that applies (or skips) the mirrored write.
             await LegacyStore.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [recordId, now], ct) == 1, ct);
+
+    /// <summary>
+    /// The batch's ledger rows: on PostgreSQL one statement (RETURNING names the rows inserted now; ON CONFLICT skipped
+    /// the ones applied before); on SQLite, in-process, one insert each.
+    /// </summary>
+    public Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct) =>
+        store.RunAsync<IReadOnlySet<Guid>>(async db =>
+        {
+            if (db.Database.IsSqlite())
+            {
+                var fresh = new HashSet<Guid>();
+                foreach (var id in recordIds)
+                {
+                    if (await LegacyStore.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [id, now], ct) == 1)
+                    {
+                        fresh.Add(id);
+                    }
+                }
+                return fresh;
+            }
+            var inserted = await db.Database.SqlQueryRaw<Guid>(
+                "INSERT INTO teski_mirror_applied (record_id, applied_at) SELECT x, @now FROM unnest(@ids) AS x ON CONFLICT DO NOTHING RETURNING record_id AS \"Value\"",
+                new NpgsqlParameter("ids", recordIds.ToArray()), new NpgsqlParameter("now", now)).ToListAsync(ct);
+            return inserted.ToHashSet();
+        }, ct);
 }

@@ -187,6 +187,21 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
     }
 
     /// <summary>
+    /// <see cref="LockUserAsync"/> for several users in one statement, in ascending id order (the order every batch
+    /// takes them in, so two batches cannot deadlock on each other; a single-user lock holder never waits for another).
+    /// </summary>
+    internal static async Task LockUsersAsync(LegacyDbContext db, IReadOnlyCollection<int> legacyUserIds, CancellationToken ct)
+    {
+        if (db.Database.IsSqlite() || legacyUserIds.Count == 0)
+        {
+            return;
+        }
+        var ordered = legacyUserIds.Distinct().Order().ToArray();
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(@class, x) FROM unnest(@ids) WITH ORDINALITY AS t(x, n) ORDER BY n",
+            [new NpgsqlParameter("class", UserLockClass), new NpgsqlParameter("ids", ordered)], ct);
+    }
+
+    /// <summary>
     /// Inserts one row unless it collides with a unique key (<c>INSERT … ON CONFLICT DO NOTHING</c> on both providers);
     /// returns the number of rows inserted. Used where two writers may race to create the same row: a unique violation
     /// would abort a PostgreSQL transaction, whereas this lets the loser carry on with the winner's row. Not

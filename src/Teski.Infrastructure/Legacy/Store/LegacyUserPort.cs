@@ -103,7 +103,7 @@ internal sealed class LegacyUserPort(LegacyStore store) : IUserPort
         return Identity(legacyId, v2Id);
     }
 
-    private static UserIdentity Identity(long legacyId, Guid? v2Id) =>
+    internal static UserIdentity Identity(long legacyId, Guid? v2Id) =>
         // The legacy app has no consent flag and no per-user persona: everyone consented, persona from the default.
         new(legacyId, v2Id, TimeZone, AnalyticsConsent: true, Persona: null);
 

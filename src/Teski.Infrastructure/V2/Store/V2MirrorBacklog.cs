@@ -47,22 +47,38 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
                 .Take(max)
                 .ToListAsync(ct);
 
-            var until = now + lease;
-            var claimed = new List<MirrorRecord>(heads.Count);
-            foreach (var head in heads)
+            if (heads.Count == 0)
             {
-                var seen = head.NextAttemptAt;
-                // Compare-and-set: only one instance moves next_attempt_at from the value it saw; the others match no row.
-                var won = await db.MirrorBacklog
-                    .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(b => b.NextAttemptAt, until)
-                        .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct);
-                if (won == 1)
+                return [];
+            }
+            var until = now + lease;
+            HashSet<Guid> won;
+            if (!db.Database.IsSqlite())
+            {
+                // PostgreSQL: one compare-and-set for the whole batch (a round trip per record was most of a claim's cost).
+                won = (await Persistence.MirrorBacklogClaim.OnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
+            }
+            else
+            {
+                // SQLite (in-process: no round trip to save): a compare-and-set per record; only one claimer moves
+                // next_attempt_at from the value it saw, the others match no row.
+                won = [];
+                foreach (var head in heads)
                 {
-                    claimed.Add(new MirrorRecord(head.Id, head.Seq, head.Stream, head.Kind, head.Payload, head.CreatedAt, head.Attempts + 1, until));
+                    var seen = head.NextAttemptAt;
+                    if (await db.MirrorBacklog
+                        .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
+                        .ExecuteUpdateAsync(s => s
+                            .SetProperty(b => b.NextAttemptAt, until)
+                            .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
+                    {
+                        won.Add(head.Id);
+                    }
                 }
             }
+            var claimed = heads.Where(h => won.Contains(h.Id))
+                .Select(h => new MirrorRecord(h.Id, h.Seq, h.Stream, h.Kind, h.Payload, h.CreatedAt, h.Attempts + 1, until))
+                .ToList();
             return claimed;
         }
         catch (Exception ex) when (V2Store.IsConflict(ex))
