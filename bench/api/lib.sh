@@ -51,3 +51,12 @@ pg_ticks() {
 }
 
 stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+# The endpoint's SQL (pgbench-$1.sql) at $2 transactions/s (pgbench -R, prepared, 16 clients, 15 s or $DURATION): p50 and
+# p99 of the transaction times without pgbench's schedule lag (its log's time minus lag columns), as wrk's paced closed
+# loop does not count waiting either; the lag's own p99 is printed too.
+pgbench_at_rate() {
+  rm -f "$WORK"/pgblog*
+  pgbench -n -M prepared -c "${CONNS:-16}" -j 2 -T "${DURATION:-15}" -R "$2" -l --log-prefix="$WORK/pgblog" -f "bench/api/pgbench-$1.sql" v2 >/dev/null 2>&1
+  echo "pgbench at $2 tps (prepared) | $1 | $(cat "$WORK"/pgblog* | awk '{print $3 - $7, $7}' | sort -n | awk '{t[NR] = $1; l[NR] = $2} END {printf "%d transactions | p50 %.2fms | p99 %.2fms", NR, t[int(NR * 0.5)] / 1000, t[int(NR * 0.99)] / 1000}') | schedule lag p99 $(cat "$WORK"/pgblog* | awk '{print $7}' | sort -n | awk '{a[NR] = $1} END {printf "%.2fms", a[int(NR * 0.99)] / 1000}')"
+}

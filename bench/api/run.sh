@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # API load benchmark against a throwaway PostgreSQL (both stores), with pgbench running the same SQL as the ceiling.
 # Usage: bench/api/run.sh [duration-seconds=20] [connections=16]
-#   WARMUP=seconds of unmeasured load per scenario before measuring (default 20), SOAK=seconds of the 50%-load soak
+#   WARMUP=seconds of unmeasured load per scenario before measuring (default 45), SOAK=seconds of the 50%-load soak
 #   (default 120; 0 skips).
 # Needs: Debian's postgresql (initdb/pg_ctl/pgbench) and wrk (apt-get install -y postgresql wrk), python3.
 set -euo pipefail
@@ -26,10 +26,11 @@ echo "== duration ${DURATION}s, ${CONNS} connections"
 for stage in false true; do
   fresh_dbs; start_service $stage
   label=$([ $stage = true ] && echo "dual-write (v2 primary)" || echo "v2 only")
-  # Warm-up (JIT, connection pools, PostgreSQL caches), not measured. Tiered JIT keeps recompiling hot methods for
-  # about a minute under load on 2 cores (dotnet-counters: 2.3-2.8 s of JIT per 4 s at 15 s, 0.3-0.8 s at 60 s), so a
-  # short warm-up measures the JIT, not the service: WARMUP seconds per scenario (default 20, 80 s in all).
-  for s in review next mistake legacy-log; do wrk -t2 -c"$CONNS" -d"${WARMUP:-20}s" -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1 || true; done
+  # Warm-up (JIT, connection pools, PostgreSQL caches), not measured. Tiered JIT and dynamic PGO keep recompiling hot
+  # methods for two minutes and more under load on 2 cores (bench/api/warmup.sh: a dual-write review load costs the
+  # service 9.1 ms of CPU per request in its first 30 s, 2.4 ms after 120 s), so a short warm-up measures the JIT, not
+  # the service: WARMUP seconds per scenario (default 45, 180 s in all), then the steady state is measured.
+  for s in review next mistake legacy-log; do wrk -t2 -c"$CONNS" -d"${WARMUP:-45}s" -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1 || true; done
   [ $stage = true ] && drain # start measuring with an empty backlog
   for s in review next mistake legacy-log; do
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" > "$WORK/$s.txt" 2>&1 || true
@@ -78,3 +79,5 @@ for mode in simple prepared; do
     echo "pgbench ceiling ($mode) | $s | $(echo "$out" | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1) tps | latency avg $(echo "$out" | awk -F'= ' '/latency average/ {print $2}')"
   done
 done
+# The database's own tail at the paced rate: the same SQL at half the "v2 only" maximum (lib.sh pgbench_at_rate).
+for s in review next; do pgbench_at_rate "$s" "$(eval echo "\$half_$s")"; done
