@@ -47,7 +47,6 @@ public class MirrorReviewBatchTests
         var before = await CardsAsync(batched);
 
         // One batch: every fact is the head of its own stream, claimed and applied together.
-        var ids = new List<Guid>();
         await using (var scope = batched.Services.CreateAsyncScope())
         {
             var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
@@ -56,9 +55,7 @@ public class MirrorReviewBatchTests
             {
                 // The two facts of People[0] go to two streams here so that both are heads of one batch.
                 var stream = i == People.Length ? "extra:" + fact.Stream : fact.Stream;
-                var id = Guid.NewGuid();
-                ids.Add(id);
-                await primary.Backlog.AddAsync(id, stream, fact.Kind, fact.Serialize(), at, CancellationToken.None);
+                await primary.Backlog.AddAsync(Guid.NewGuid(), stream, fact.Kind, fact.Serialize(), at, CancellationToken.None);
             }
             await tx.CommitAsync(CancellationToken.None);
         }

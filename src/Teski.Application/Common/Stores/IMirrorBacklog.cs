@@ -39,20 +39,9 @@ public interface IMirrorBacklog
 
     /// <summary>
     /// <see cref="TryRecordAppliedAsync(Guid, Instant, CancellationToken)"/> for a batch: returns the ids recorded for
-    /// the first time (the others were applied before). A store may do it in one statement.
+    /// the first time (the others were applied before). One statement on PostgreSQL.
     /// </summary>
-    async Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct)
-    {
-        var fresh = new HashSet<Guid>();
-        foreach (var id in recordIds)
-        {
-            if (await TryRecordAppliedAsync(id, now, ct))
-            {
-                fresh.Add(id);
-            }
-        }
-        return fresh;
-    }
+    Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct);
 }
 
 public sealed record BacklogStatus(long Pending, Duration? OldestAge, long Failing);

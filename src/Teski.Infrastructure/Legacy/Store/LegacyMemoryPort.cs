@@ -112,15 +112,13 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
     /// resolved, and created, the one-at-a-time way), their locks (one statement), their cards (one query), then every
     /// card's SM-2 update as <see cref="ReviewAsync"/> makes it, saved in one batch.
     /// </summary>
-    public async Task<IReadOnlyList<UserIdentity>> ApplyReviewsAsync(IReadOnlyList<MirroredReview> reviews, CancellationToken ct)
-    {
-        var context = await store.ContextAsync(ct);
-        if (context.Database.CurrentTransaction is null)
+    public Task<IReadOnlyList<UserIdentity>> ApplyReviewsAsync(IReadOnlyList<MirroredReview> reviews, CancellationToken ct) =>
+        store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
         {
-            throw new InvalidOperationException("Mirrored reviews are applied inside the mirror's transaction.");
-        }
-        return await store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
-        {
+            if (db.Database.CurrentTransaction is null)
+            {
+                throw new InvalidOperationException("Mirrored reviews are applied inside the mirror's transaction.");
+            }
             var uuids = reviews.Where(r => r.User.V2Id is not null).Select(r => r.User.V2Id!.Value.ToString("D")).Distinct().ToList();
             var known = (await db.Users.AsNoTracking()
                     .Where(u => u.ExternalUserId != null && uuids.Contains(u.ExternalUserId))
@@ -161,7 +159,6 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
             await db.SaveChangesAsync(ct);
             return people;
         }, ct);
-    }
 
     public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
-using Npgsql;
 using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.Legacy.Store;
@@ -59,7 +58,7 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             if (!db.Database.IsSqlite())
             {
                 // PostgreSQL: one compare-and-set for the whole batch (a round trip per record was most of a claim's cost).
-                won = (await Persistence.MirrorBacklogClaim.OnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
+                won = (await Persistence.MirrorBacklogSql.ClaimOnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
             }
             else
             {
@@ -119,28 +118,6 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             // transaction that applies (or skips) the mirrored write.
             await LegacyStore.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [recordId, now], ct) == 1, ct);
 
-    /// <summary>
-    /// The batch's ledger rows: on PostgreSQL one statement (RETURNING names the rows inserted now; ON CONFLICT skipped
-    /// the ones applied before); on SQLite, in-process, one insert each.
-    /// </summary>
     public Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct) =>
-        store.RunAsync<IReadOnlySet<Guid>>(async db =>
-        {
-            if (db.Database.IsSqlite())
-            {
-                var fresh = new HashSet<Guid>();
-                foreach (var id in recordIds)
-                {
-                    if (await LegacyStore.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [id, now], ct) == 1)
-                    {
-                        fresh.Add(id);
-                    }
-                }
-                return fresh;
-            }
-            var inserted = await db.Database.SqlQueryRaw<Guid>(
-                "INSERT INTO teski_mirror_applied (record_id, applied_at) SELECT x, @now FROM unnest(@ids) AS x ON CONFLICT DO NOTHING RETURNING record_id AS \"Value\"",
-                new NpgsqlParameter("ids", recordIds.ToArray()), new NpgsqlParameter("now", now)).ToListAsync(ct);
-            return inserted.ToHashSet();
-        }, ct);
+        store.RunAsync(db => Persistence.MirrorBacklogSql.RecordAppliedAsync(db.Database, recordIds, now, id => TryRecordAppliedAsync(id, now, ct), ct), ct);
 }

@@ -56,7 +56,7 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
             if (!db.Database.IsSqlite())
             {
                 // PostgreSQL: one compare-and-set for the whole batch (a round trip per record was most of a claim's cost).
-                won = (await Persistence.MirrorBacklogClaim.OnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
+                won = (await Persistence.MirrorBacklogSql.ClaimOnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
             }
             else
             {
@@ -112,4 +112,7 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
             // INSERT OR IGNORE / ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error
             // would abort the transaction that applies (or skips) the mirrored write.
             await V2Store.InsertIfAbsentAsync(db, "teski_mirror_applied", "record_id, applied_at", [recordId, now], ct) == 1, ct);
+
+    public Task<IReadOnlySet<Guid>> TryRecordAppliedAsync(IReadOnlyList<Guid> recordIds, Instant now, CancellationToken ct) =>
+        store.RunAsync(db => Persistence.MirrorBacklogSql.RecordAppliedAsync(db.Database, recordIds, now, id => TryRecordAppliedAsync(id, now, ct), ct), ct);
 }
