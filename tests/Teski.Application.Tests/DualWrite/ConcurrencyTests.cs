@@ -3,7 +3,10 @@ using Teski.Application.Common.Settings;
 using Teski.Application.Memory.LegacyReviewResult;
 using Teski.Application.Memory.LogLegacyMistake;
 using Teski.Application.Memory.LogMistake;
+using Teski.Application.Memory.NextReviews;
 using Teski.Application.Memory.Review;
+using Teski.Application.Memory.Stats;
+using Teski.Domain.Analytics;
 using Teski.Infrastructure.Persistence;
 using Teski.Testing;
 
@@ -75,5 +78,28 @@ public class ConcurrencyTests
         (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(20);
         (await h.CountAsync(StoreKind.V2, "memoryitem")).Should().Be(1);
         (await h.CountAsync(StoreKind.V2, "reviewlog", "grade = 2")).Should().Be(20);
+    }
+
+    /// <summary>
+    /// GET /memory/next and GET /memory/stats are <c>IStepwiseWrite</c>s: without a mirror their first attempt runs
+    /// without a transaction. Twenty first uses of one new person at once race to create the user; the losers' retry
+    /// (in a transaction, with what the failed attempt left tracked dropped) must find the winner's row.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Twenty_parallel_first_fetches_of_a_new_user_make_one_user_and_twenty_fetch_events(DatabaseProvider provider, RolloutStage stage)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, stage);
+        var user = UserRef.V2(Guid.NewGuid());
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => h.SendAsync(new NextReviewsQuery(user, 10))));
+        var stats = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => h.SendAsync(new GetStatsQuery(UserRef.V2(Guid.NewGuid())))));
+
+        results.Should().AllSatisfy(r => r.Items.Should().BeEmpty());
+        stats.Select(s => s.User.V2Id).Distinct().Should().HaveCount(5);
+        (await h.CountAsync(StoreKind.V2, "user")).Should().Be(6);
+        (await h.CountAsync(StoreKind.V2, "analyticsevent", $"kind = '{AnalyticsKinds.ReviewFetch}'")).Should().Be(20);
+        (await h.CountAsync(StoreKind.Legacy, "user")).Should().Be(0, "a read mirrors nothing");
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog")).Should().Be(0);
     }
 }

@@ -3,6 +3,16 @@ namespace Teski.Application.Common.Mirroring;
 /// <summary>Marks a request that writes: it runs inside the dual-write behaviour's transaction on the primary store.</summary>
 public interface IWriteCommand;
 
+/// <summary>
+/// A write whose port calls are each atomic by themselves (the stores run a port write outside a transaction in one of
+/// its own) and may stand alone if a later one fails: e.g. "resolve or create the user, read, record an analytics
+/// event", where a retry finds the user created and nothing is half-written. When there is no mirror, so no outbox
+/// record has to commit with the change, the dual-write behaviour runs such a request without an enclosing
+/// transaction on its first attempt, saving the transaction's COMMIT round trip; with a mirror, or when retrying
+/// after a conflict, it runs in a transaction like any write.
+/// </summary>
+public interface IStepwiseWrite : IWriteCommand;
+
 /// <summary>The facts a write produced, collected during the handler and written to the backlog before commit.</summary>
 public sealed class WriteScope
 {

@@ -12,7 +12,7 @@ using Teski.Domain.Users;
 namespace Teski.Application.Memory.NextReviews;
 
 /// <summary><c>GET /memory/next</c>: the user's due items, earliest first, within the daily cap.</summary>
-public sealed record NextReviewsQuery(UserRef User, int Limit) : IRequest<NextReviewsResult>, IWriteCommand;
+public sealed record NextReviewsQuery(UserRef User, int Limit) : IRequest<NextReviewsResult>, IStepwiseWrite;
 
 public sealed record NextReviewsResult(IReadOnlyList<DueItem> Items, int RemainingToday);
 

@@ -8,7 +8,7 @@ namespace Teski.Application.Memory.Stats;
 
 /// <summary><c>GET /memory/stats</c>.</summary>
 /// <remarks>An unknown user is created on first use (v2-schema.md), so this read runs as a write.</remarks>
-public sealed record GetStatsQuery(UserRef User) : IRequest<StatsResult>, Common.Mirroring.IWriteCommand;
+public sealed record GetStatsQuery(UserRef User) : IRequest<StatsResult>, Common.Mirroring.IStepwiseWrite;
 
 public sealed record StatsResult(UserIdentity User, int TodayReviewed, int DailyCap, int StreakDays, int DueCount, int ExercisesCorrectToday, int ExercisesIncorrectToday, int SuggestedNewExercises);
 

@@ -11,10 +11,21 @@ namespace Teski.Infrastructure.V2.Store;
 /// <summary>People in v2: the <c>user</c> table, and <c>legacy_user_map</c> for legacy ids.</summary>
 internal sealed class V2UserPort(V2Store store) : IUserPort
 {
-    public Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct) =>
-        create
-            ? store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct)
-            : store.RunAsync(db => ResolveAsync(db, user, hint, create: false, now, ct), ct);
+    public async Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
+    {
+        if (!create)
+        {
+            return await store.RunAsync(db => ResolveAsync(db, user, hint, create: false, now, ct), ct);
+        }
+        if (user.V2Id is { } id && hint?.LegacyId is null
+            && await store.RunAsync(db => V2HotQueries.UserAsync(db, id, ct), ct) is { } known)
+        {
+            // The common case, a known user and nothing to link: one read, which outside a transaction needs no
+            // BEGIN/COMMIT of its own (IStepwiseWrite requests). Creating or linking is a write, atomic below.
+            return known;
+        }
+        return await store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct);
+    }
 
     public Task LinkAsync(long legacyId, Guid v2Id, UserProfile? profile, CancellationToken ct) =>
         store.RunAsync(async db =>
