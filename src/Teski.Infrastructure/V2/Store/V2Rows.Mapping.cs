@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NodaTime;
+using Npgsql;
 using Teski.Application.Common.Stores;
 using Teski.Domain.Memory;
 using Teski.Domain.Users;
@@ -92,6 +95,92 @@ internal static class V2RowMapping
             : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
         return rows.FirstOrDefault();
     }
+
+    /// <summary>
+    /// The user row and one of the user's memory items by id, both tracked and locked — the review's read-modify-write.
+    /// PostgreSQL: the two <c>SELECT … FOR NO KEY UPDATE</c> of <see cref="LockUserAsync"/> and
+    /// <see cref="LockItemAsync"/> sent as one batch, so one round trip instead of two; the server runs them in order,
+    /// so the user's lock is still taken first, and each returns its row as it is once its lock is held (READ
+    /// COMMITTED). The rows are read here and attached unchanged, which tracks them as EF's own query would.
+    /// Item null when it is not the user's; both null when the user does not exist.
+    /// </summary>
+    public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(V2DbContext db, Guid userId, Guid memoryId, CancellationToken ct)
+    {
+        if (V2Store.IsSqlite(db))
+        {
+            var locked = await LockUserAsync(db, userId, ct);
+            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, null, ct));
+        }
+        Forget<V2UserRow>(db, r => r.Id == userId);
+        Forget<MemoryItemRow>(db, r => r.Id == memoryId);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
+        };
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockUserSql) { Parameters = { new() { Value = userId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = memoryId }, new() { Value = userId } } });
+        V2UserRow? user = null;
+        MemoryItemRow? item = null;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                user = new V2UserRow
+                {
+                    Id = reader.GetGuid(0),
+                    CreatedAt = reader.GetFieldValue<Instant>(1),
+                    Timezone = reader.GetString(2),
+                    DisplayName = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    Email = reader.IsDBNull(4) ? null : reader.GetString(4),
+                    StreakDays = reader.GetInt32(5),
+                    LastStreakAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<Instant>(6),
+                    Persona = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    IsPro = reader.GetBoolean(8),
+                    ProUntil = reader.IsDBNull(9) ? null : reader.GetFieldValue<Instant>(9),
+                    InstitutionId = reader.IsDBNull(10) ? null : reader.GetString(10),
+                    AnalyticsConsent = reader.GetBoolean(11),
+                    IsInstitutionAdmin = reader.GetBoolean(12),
+                };
+            }
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                item = new MemoryItemRow
+                {
+                    Id = reader.GetGuid(0),
+                    UserId = reader.GetGuid(1),
+                    TaskId = reader.IsDBNull(2) ? null : reader.GetGuid(2),
+                    Concept = reader.GetString(3),
+                    Ease = reader.GetDouble(4),
+                    Interval = reader.GetInt32(5),
+                    DueAt = reader.GetFieldValue<Instant>(6),
+                    Stability = reader.GetDouble(7),
+                    Difficulty = reader.GetDouble(8),
+                    Lapses = reader.GetInt32(9),
+                };
+            }
+        }
+        if (user is null)
+        {
+            return (null, null);
+        }
+        db.Users.Attach(user);
+        if (item is not null)
+        {
+            db.MemoryItems.Attach(item);
+        }
+        return (user, item);
+    }
+
+    // The columns in the order LockUserAndItemAsync reads them (every mapped column of the two row types).
+    private const string LockUserSql =
+        "SELECT id, created_at, timezone, display_name, email, streak_days, last_streak_at, persona, is_pro, pro_until, " +
+        "institution_id, analytics_consent, is_institution_admin FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE";
+
+    private const string LockItemSql =
+        "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses " +
+        "FROM memoryitem WHERE id = $1 AND user_id = $2 FOR NO KEY UPDATE";
 
     /// <summary>
     /// Detaches already tracked copies: EF's identity resolution would otherwise return them with the values read
