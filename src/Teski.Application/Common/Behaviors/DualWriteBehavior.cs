@@ -13,7 +13,7 @@ namespace Teski.Application.Common.Behaviors;
 /// service runs them and keep up, so the answer does not wait for the second store; applied inline otherwise (within
 /// a budget) — without workers, or when they fall behind (<see cref="MirrorWakeup.InlineAbove"/>: backpressure).
 /// A slow or absent mirror leaves the records in the backlog for the background dispatcher. A mirror failure never
-/// fails the request. An <see cref="IStepwiseWrite"/> without a mirror runs without the transaction on its first attempt.
+/// fails the request. An <see cref="IStepwiseWrite"/> (no fact to mirror) runs without the transaction on its first attempt.
 /// </summary>
 public sealed class DualWriteBehavior<TMessage, TResponse>(
     IStoreRouter router,
@@ -37,12 +37,20 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
             scope.Clear();
             try
             {
-                if (attempt == 1 && router.Mirror is null && message is IStepwiseWrite)
+                if (attempt == 1 && message is IStepwiseWrite)
                 {
-                    // Nothing to mirror and every port call atomic on its own: no transaction, no COMMIT round trip.
+                    // No fact to mirror and every port call atomic on its own: no transaction, no COMMIT round trip.
                     // A retry takes the transactional path below, whose BeginAsync also drops what the failed
                     // attempt left tracked.
-                    return await next(message, cancellationToken);
+                    scope.Stepwise = true;
+                    try
+                    {
+                        return await next(message, cancellationToken);
+                    }
+                    finally
+                    {
+                        scope.Stepwise = false;
+                    }
                 }
                 TResponse response;
                 await using (var tx = await router.Primary.BeginAsync(cancellationToken))

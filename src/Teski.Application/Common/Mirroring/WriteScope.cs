@@ -5,11 +5,12 @@ public interface IWriteCommand;
 
 /// <summary>
 /// A write whose port calls are each atomic by themselves (the stores run a port write outside a transaction in one of
-/// its own) and may stand alone if a later one fails: e.g. "resolve or create the user, read, record an analytics
-/// event", where a retry finds the user created and nothing is half-written. When there is no mirror, so no outbox
-/// record has to commit with the change, the dual-write behaviour runs such a request without an enclosing
-/// transaction on its first attempt, saving the transaction's COMMIT round trip; with a mirror, or when retrying
-/// after a conflict, it runs in a transaction like any write.
+/// its own) and may stand alone if a later one fails, and which records no mirror fact: e.g. "resolve or create the
+/// user, read, record an analytics event", where a retry finds the user created and nothing is half-written. With no
+/// outbox record to commit alongside, the dual-write behaviour runs it without an enclosing transaction on its first
+/// attempt, saving the transaction's COMMIT round trip; a retry after a conflict runs in a transaction like any write.
+/// <see cref="WriteScope.Record"/> refuses a fact during such a request, so a handler that starts mirroring one must
+/// stop being stepwise.
 /// </summary>
 public interface IStepwiseWrite : IWriteCommand;
 
@@ -20,9 +21,24 @@ public sealed class WriteScope
 
     public IReadOnlyList<MirrorFact> Facts => _facts;
 
-    public void Record(MirrorFact fact) => _facts.Add(fact);
+    /// <summary>Set while an <see cref="IStepwiseWrite"/> runs without a transaction: there is no outbox to record into.</summary>
+    internal bool Stepwise { get; set; }
 
-    internal void Clear() => _facts.Clear();
+    public void Record(MirrorFact fact)
+    {
+        if (Stepwise)
+        {
+            throw new InvalidOperationException(
+                $"A stepwise write runs without a transaction and cannot record the mirror fact {fact.Kind}; make the request a plain IWriteCommand.");
+        }
+        _facts.Add(fact);
+    }
+
+    internal void Clear()
+    {
+        _facts.Clear();
+        Stepwise = false;
+    }
 }
 
 /// <summary>The dual-write figures (exported as Prometheus metrics by the host).</summary>
