@@ -173,7 +173,8 @@ internal static class V2RowMapping
         return (user, item);
     }
 
-    // The columns in the order LockUserAndItemAsync reads them (every mapped column of the two row types).
+    // The columns in the order LockUserAndItemAsync reads them: every mapped column of the two row types (a column
+    // added to V2UserRow or MemoryItemRow must be added here and read above; LockBatchColumnsTests checks; ADR 0009).
     private const string LockUserSql =
         "SELECT id, created_at, timezone, display_name, email, streak_days, last_streak_at, persona, is_pro, pro_until, " +
         "institution_id, analytics_consent, is_institution_admin FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE";
