@@ -66,6 +66,7 @@ public sealed class PostgresServer
             "No PostgreSQL server binaries found (looked for initdb/pg_ctl under /usr/lib/postgresql/*/bin and on PATH). " +
             "Install Debian's 'postgresql' package (apt-get install -y postgresql); .ci/run does this on a fresh machine.");
         var asPostgresUser = Environment.UserName == "root";
+        SweepLeftovers(binDir, asPostgresUser);
         var root = Path.Combine(Path.GetTempPath(), $"teski-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         Directory.CreateDirectory(root);
         var dataDir = Path.Combine(root, "data");
@@ -100,6 +101,45 @@ public sealed class PostgresServer
             }
         };
         return server;
+    }
+
+    /// <summary>
+    /// Removes the clusters of earlier test processes that are gone. The ProcessExit cleanup below does not always run
+    /// (the test host can be ended without it), and every cluster left behind kept its ~2 GB on disk until the machine
+    /// ran out of space. A cluster's directory carries its owner's process id; a server still running there is stopped.
+    /// </summary>
+    private static void SweepLeftovers(string binDir, bool asPostgresUser)
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "teski-pg-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid) || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"))
+            {
+                continue;
+            }
+            try
+            {
+                var data = Path.Combine(dir, "data");
+                if (File.Exists(Path.Combine(data, "postmaster.pid")))
+                {
+                    new PostgresServer(binDir, data, 0, asPostgresUser).RunPgCtl("stop", "-m", "immediate", "-w");
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // not running
+            }
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     private void RunPgCtl(params string[] args) =>
