@@ -79,27 +79,7 @@ public sealed class PostgresServer
         var server = new PostgresServer(binDir, dataDir, FreePort(), asPostgresUser);
         server.Run(Path.Combine(binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
         server.Restart();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                server.RunPgCtl("stop", "-m", "immediate", "-w");
-            }
-            catch (InvalidOperationException)
-            {
-                // already stopped
-            }
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAndRemove(server, root);
         return server;
     }
 
@@ -117,28 +97,33 @@ public sealed class PostgresServer
             {
                 continue;
             }
-            try
+            StopAndRemove(new PostgresServer(binDir, Path.Combine(dir, "data"), 0, asPostgresUser), dir);
+        }
+    }
+
+    /// <summary>Stops the server of a cluster (if it runs) at once and deletes the cluster's directory, best effort.</summary>
+    private static void StopAndRemove(PostgresServer server, string root)
+    {
+        try
+        {
+            if (File.Exists(Path.Combine(server._dataDir, "postmaster.pid")))
             {
-                var data = Path.Combine(dir, "data");
-                if (File.Exists(Path.Combine(data, "postmaster.pid")))
-                {
-                    new PostgresServer(binDir, data, 0, asPostgresUser).RunPgCtl("stop", "-m", "immediate", "-w");
-                }
+                server.RunPgCtl("stop", "-m", "immediate", "-w");
             }
-            catch (InvalidOperationException)
-            {
-                // not running
-            }
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already stopped
+        }
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

@@ -34,11 +34,7 @@ public sealed class WriteScope
         _facts.Add(fact);
     }
 
-    internal void Clear()
-    {
-        _facts.Clear();
-        Stepwise = false;
-    }
+    internal void Clear() => _facts.Clear();
 }
 
 /// <summary>The dual-write figures (exported as Prometheus metrics by the host).</summary>

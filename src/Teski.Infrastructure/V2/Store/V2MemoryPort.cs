@@ -80,9 +80,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
         {
             var userId = V2RowMapping.V2Id(user);
             // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking.
-            var (userRow, row) = target.MemoryId is { } memoryId
-                ? await V2RowMapping.LockUserAndItemAsync(db, userId, memoryId, ct)
-                : await LockUserThenConceptAsync(db, userId, target.Concept, ct);
+            var (userRow, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct);
             if (userRow is null || row is null)
             {
                 return null;
@@ -136,12 +134,6 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
             return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
                 FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);
         }, ct);
-
-    private static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserThenConceptAsync(V2DbContext db, Guid userId, string? concept, CancellationToken ct)
-    {
-        var userRow = await V2RowMapping.LockUserAsync(db, userId, ct);
-        return userRow is null ? (null, null) : (userRow, await V2RowMapping.LockItemAsync(db, userId, null, concept, ct));
-    }
 
     /// <summary>V2 has no resolution state for mistakes: nothing to mark, nothing changes (docs/api.md).</summary>
     public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct) => Task.FromResult(0);

@@ -97,19 +97,19 @@ internal static class V2RowMapping
     }
 
     /// <summary>
-    /// The user row and one of the user's memory items by id, both tracked and locked — the review's read-modify-write.
-    /// PostgreSQL: the two <c>SELECT … FOR NO KEY UPDATE</c> of <see cref="LockUserAsync"/> and
-    /// <see cref="LockItemAsync"/> sent as one batch, so one round trip instead of two; the server runs them in order,
-    /// so the user's lock is still taken first, and each returns its row as it is once its lock is held (READ
-    /// COMMITTED). The rows are read here and attached unchanged, which tracks them as EF's own query would.
-    /// Item null when it is not the user's; both null when the user does not exist.
+    /// The user row and one of the user's memory items (by id, or else by concept), both tracked and locked, user
+    /// first — the review's read-modify-write: <see cref="LockUserAsync"/>, then <see cref="LockItemAsync"/>. On
+    /// PostgreSQL by id, the two <c>SELECT … FOR NO KEY UPDATE</c> go as one batch, so one round trip instead of two;
+    /// the server runs them in order, so the user's lock is still taken first, and each returns its row as it is once
+    /// its lock is held (READ COMMITTED). The rows are read here and attached unchanged, which tracks them as EF's own
+    /// query would. Item null when it is not the user's; both null when the user does not exist.
     /// </summary>
-    public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(V2DbContext db, Guid userId, Guid memoryId, CancellationToken ct)
+    public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct)
     {
-        if (V2Store.IsSqlite(db))
+        if (V2Store.IsSqlite(db) || memoryId is null)
         {
             var locked = await LockUserAsync(db, userId, ct);
-            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, null, ct));
+            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct));
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
         Forget<MemoryItemRow>(db, r => r.Id == memoryId);
@@ -119,7 +119,7 @@ internal static class V2RowMapping
             Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
         };
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LockUserSql) { Parameters = { new() { Value = userId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = memoryId }, new() { Value = userId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = memoryId.Value }, new() { Value = userId } } });
         V2UserRow? user = null;
         MemoryItemRow? item = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
