@@ -13,6 +13,26 @@ namespace Teski.Infrastructure.Persistence;
 internal static class MirrorBacklogSql
 {
     /// <summary>
+    /// One outbox record, inserted with a plain statement on the write's connection and transaction (PostgreSQL). Through
+    /// EF's change tracker the insert cost the request as much CPU as its other writes together (the save prepares a
+    /// command batch over every entity the request tracks; docs/benchmarks.md): the row is never read back, so none of
+    /// that is needed. <c>seq</c> comes from its identity default.
+    /// </summary>
+    public static Task<int> InsertOnPostgresAsync(
+        DatabaseFacade database, Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
+        database.ExecuteSqlRawAsync(
+            "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) " +
+            "VALUES (@id, @stream, @kind, @payload, @now, 0, @now)",
+            [
+                new NpgsqlParameter("id", id),
+                new NpgsqlParameter("stream", stream),
+                new NpgsqlParameter("kind", kind),
+                new NpgsqlParameter("payload", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = payload },
+                new NpgsqlParameter("now", now),
+            ],
+            ct);
+
+    /// <summary>
     /// The claim's compare-and-set for a batch of stream heads (PostgreSQL). A head is taken only while it is still
     /// unapplied and due, so of several claimers (workers, instances) racing for it exactly one moves
     /// <c>next_attempt_at</c> to its lease's end: READ COMMITTED re-checks the row after the winner commits, and it no

@@ -426,6 +426,33 @@ public sealed class V2StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_backlog_record_is_written_in_its_writes_transaction_and_rolls_back_with_it(string provider)
+    {
+        await using var h = await V2StoreHarness.CreateAsync(provider);
+        Guid kept = Guid.NewGuid(), dropped = Guid.NewGuid();
+        await h.WithStoreAsync(async s =>
+        {
+            await using (var tx = await s.BeginAsync(None))
+            {
+                await s.Backlog.AddAsync(dropped, "u:a", "ReviewFact", "{\"n\":1}", T0, None);
+                // not committed: disposing rolls the record back with the write it belongs to
+            }
+            await using (var tx = await s.BeginAsync(None))
+            {
+                await s.Backlog.AddAsync(kept, "u:a", "ReviewFact", "{\"n\":2}", T0, None);
+                await tx.CommitAsync(None);
+            }
+        });
+
+        await using var db = h.NewContext();
+        var row = await db.MirrorBacklog.AsNoTracking().SingleAsync();
+        row.Should().BeEquivalentTo(new { Id = kept, Stream = "u:a", Kind = "ReviewFact", CreatedAt = T0, NextAttemptAt = T0, Attempts = 0, LastError = (string?)null, AppliedAt = (Instant?)null });
+        row.Seq.Should().BePositive();
+        Json(row.Payload).Should().BeEquivalentTo(new Dictionary<string, object> { ["n"] = 2 });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Concurrent_claims_never_hand_out_the_same_record(string provider)
     {
         await using var h = await V2StoreHarness.CreateAsync(provider);

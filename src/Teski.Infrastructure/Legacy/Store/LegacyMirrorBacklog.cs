@@ -13,6 +13,10 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
     public Task AddAsync(Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>
         {
+            if (!db.Database.IsSqlite())
+            {
+                return await Persistence.MirrorBacklogSql.InsertOnPostgresAsync(db.Database, id, stream, kind, payload, now, ct);
+            }
             db.MirrorBacklog.Add(new MirrorBacklogRow
             {
                 Id = id,
