@@ -14,9 +14,9 @@ internal static class MirrorBacklogSql
 {
     /// <summary>
     /// One outbox record, inserted with a plain statement on the write's connection and transaction (PostgreSQL). Through
-    /// EF's change tracker the insert cost the request as much CPU as its other writes together (the save prepares a
-    /// command batch over every entity the request tracks; docs/benchmarks.md): the row is never read back, so none of
-    /// that is needed. <c>seq</c> comes from its identity default.
+    /// EF's change tracker it took 7.7 % of the dual-write service's CPU in a perf profile, most of it preparing the
+    /// save's command batch over every entity the request tracks (docs/benchmarks.md); the row is never read back, so
+    /// none of that is needed. <c>seq</c> comes from its identity default.
     /// </summary>
     public static Task<int> InsertOnPostgresAsync(
         DatabaseFacade database, Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
