@@ -64,6 +64,10 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
                 {
                     b.MaxAutoPrepare = DefaultMaxAutoPrepare; // an explicit value, 0 included, is the operator's choice
                 }
+                if (!value.Replace(" ", "", StringComparison.Ordinal).Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+                {
+                    b.NoResetOnClose = true;
+                }
                 return new DatabaseUrl(DatabaseProvider.Postgres, b.ConnectionString);
             }
             if (value.Contains("Data Source=", StringComparison.OrdinalIgnoreCase) || value.Contains("DataSource=", StringComparison.OrdinalIgnoreCase) || value.Contains("Filename=", StringComparison.OrdinalIgnoreCase))
@@ -130,6 +134,7 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
             Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
             Database = database,
             MaxAutoPrepare = DefaultMaxAutoPrepare,
+            NoResetOnClose = true,
         };
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {

@@ -34,6 +34,17 @@ public class DatabaseUrlTests
         (b.Host, b.Port, b.Database, b.Username, b.Password).Should().Be(("db.internal", 6543, "memory", "teski", "s@cret"));
         parsed.ToString().Should().NotContain("s@cret", "the password is never printed");
         b.MaxAutoPrepare.Should().Be(DatabaseUrl.DefaultMaxAutoPrepare, "hot statements are prepared unless the operator says otherwise");
+        b.NoResetOnClose.Should().BeTrue("a pooled connection skips the reset statements unless the operator says otherwise");
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=memory;No Reset On Close=false")]
+    [InlineData("Host=db;Database=memory;NoResetOnClose=false")]
+    public void An_explicit_no_reset_on_close_is_kept(string value)
+    {
+        var parsed = DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", value);
+
+        new NpgsqlConnectionStringBuilder(parsed.ConnectionString).NoResetOnClose.Should().BeFalse();
     }
 
     [Theory]

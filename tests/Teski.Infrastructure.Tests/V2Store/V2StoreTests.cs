@@ -369,6 +369,31 @@ public sealed class V2StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_recorded_event_is_stored_with_every_column_as_given_and_one_in_a_rolled_back_transaction_is_gone(string provider)
+    {
+        // On PostgreSQL the event is a plain INSERT (not EF's SaveChanges): it must still write every column, and join
+        // the scope's transaction when there is one.
+        await using var h = await V2StoreHarness.CreateAsync(provider);
+        var user = await NewUserAsync(h);
+        var at = T0 + Duration.FromSeconds(90);
+
+        await h.WithStoreAsync(s => s.Progress.RecordEventAsync(user, "memory.review_fetch", "{\"count\":3}", at, None));
+        await h.WithStoreAsync(async s =>
+        {
+            await using var tx = await s.BeginAsync(None);
+            await s.Progress.RecordEventAsync(user, "rolled.back", "{}", at, None);
+            return true; // disposed without a commit
+        });
+
+        await using var db = h.NewContext();
+        var row = await db.AnalyticsEvents.SingleAsync();
+        (row.UserId, row.Kind, row.Ts).Should().Be((user.V2Id, "memory.review_fetch", at));
+        row.Id.Should().NotBeEmpty();
+        Json(row.Payload).Should().BeEquivalentTo(new Dictionary<string, object> { ["count"] = 3 });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Persona_state_is_created_on_first_read_and_records_the_warmup(string provider)
     {
         await using var h = await V2StoreHarness.CreateAsync(provider);
