@@ -84,9 +84,11 @@ internal sealed class V2ProgressPort(V2Store store) : IProgressPort
             var id = Guid.NewGuid();
             if (!V2Store.IsSqlite(db) && !db.ChangeTracker.HasChanges())
             {
-                // PostgreSQL: one plain INSERT. Through SaveChangesAsync the one row cost EF's change detection and
-                // command-batch preparation (9-10 % of the service's CPU per GET /memory/next in a perf profile,
-                // docs/benchmarks.md). Only when nothing else is pending, which that save would have written too.
+                // PostgreSQL: one plain INSERT, as the outbox record. Through SaveChangesAsync the one row went through
+                // EF's change detection and command-batch preparation (SaveChanges and change-tracking frames were
+                // about 10 % of the service's samples for GET /memory/next in a perf profile; alone, the change's
+                // throughput gain was within noise: docs/benchmarks.md). Only when nothing else is pending, which
+                // that save would have written too.
                 return await db.Database.ExecuteSqlRawAsync(
                     "INSERT INTO analyticsevent (id, user_id, kind, payload, ts) VALUES (@id, @user, @kind, @payload, @ts)",
                     [
