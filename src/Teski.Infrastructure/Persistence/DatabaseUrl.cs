@@ -60,11 +60,14 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
                 {
                     throw new ConfigurationException(variable, "names no Host");
                 }
-                if (!value.Replace(" ", "", StringComparison.Ordinal).Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+                // Our defaults apply unless the string names the keyword: an explicit value (0 or false included) is
+                // the operator's choice.
+                var compact = value.Replace(" ", "", StringComparison.Ordinal);
+                if (!compact.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
                 {
-                    b.MaxAutoPrepare = DefaultMaxAutoPrepare; // an explicit value, 0 included, is the operator's choice
+                    b.MaxAutoPrepare = DefaultMaxAutoPrepare;
                 }
-                if (!value.Replace(" ", "", StringComparison.Ordinal).Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+                if (!compact.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
                 {
                     b.NoResetOnClose = true;
                 }

@@ -1,6 +1,7 @@
 using Npgsql;
 using Teski.Infrastructure.Persistence;
 using Teski.Testing;
+using Teski.Testing.Migration;
 
 namespace Teski.Infrastructure.Tests.Persistence;
 
@@ -23,7 +24,7 @@ public class PooledConnectionStateTests
         await using (var setup = new NpgsqlConnection(admin))
         {
             await setup.OpenAsync();
-            await Exec(setup, "CREATE TABLE t (x int)");
+            await SchemaForTests.ExecAsync(setup, "CREATE TABLE t (x int)");
         }
 
         int firstPid;
@@ -32,7 +33,7 @@ public class PooledConnectionStateTests
             await conn.OpenAsync();
             firstPid = await Scalar<int>(conn, "SELECT pg_backend_pid()");
             await using var tx = await conn.BeginTransactionAsync();
-            await Exec(conn, "SELECT pg_advisory_xact_lock(42); INSERT INTO t VALUES (1)");
+            await SchemaForTests.ExecAsync(conn, "SELECT pg_advisory_xact_lock(42); INSERT INTO t VALUES (1)");
             // Closed (back to the pool) without a commit or a rollback.
         }
 
@@ -46,12 +47,6 @@ public class PooledConnectionStateTests
         await using var other = new NpgsqlConnection(admin + ";Pooling=false");
         await other.OpenAsync();
         (await Scalar<bool>(other, "SELECT pg_try_advisory_lock(42)")).Should().BeTrue("the transaction's advisory lock was released");
-    }
-
-    private static async Task Exec(NpgsqlConnection conn, string sql)
-    {
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     private static async Task<T> Scalar<T>(NpgsqlConnection conn, string sql)
