@@ -4,7 +4,8 @@
 # scenario (default review) for 10 s and prints throughput, p50, service and PostgreSQL CPU per request, and the top
 # statements of both stores by total execution time with their calls per request. Extra VAR=value arguments go to the
 # service's environment (as in ab.sh). Build first: dotnet build src/Teski.Api -c Release.
-# Usage: [DUAL=true] [SCEN=next] bench/api/statements.sh [VAR=value ...]
+# RATE=req/s runs the measured 10 s paced at that offered rate (paced.lua) instead of at full load.
+# Usage: [DUAL=true] [SCEN=next] [RATE=400] bench/api/statements.sh [VAR=value ...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PGOPTS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
@@ -16,7 +17,11 @@ S=${SCEN:-review}
 wrk -t2 -c16 -d"${WARM:-30}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
 psql -q -c "SELECT pg_stat_statements_reset()" postgres >/dev/null
 c0=$(service_ticks); p0=$(pg_ticks)
-wrk -t2 -c16 -d10s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
+if [ -n "${RATE:-}" ]; then
+  SCENARIO="bench/api/$S.lua" DELAY_MS=$(( 16 * 1000 / RATE )) wrk -t2 -c16 -d10s --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
+else
+  wrk -t2 -c16 -d10s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
+fi
 c1=$(service_ticks); p1=$(pg_ticks); n=$(awk '/requests in/ {print $1}' "$WORK/x.txt")
 sleep 2 # the mirror's last records
 echo "== $S: $n requests, $(awk '/Requests\/sec/ {print $2}' "$WORK/x.txt") req/s, p50 $(awk '$1=="50%" {print $2}' "$WORK/x.txt"), service CPU $(( (c1 - c0) * 10000 / n )) µs/request, PostgreSQL CPU $(( (p1 - p0) * 10000 / n )) µs/request"

@@ -7,8 +7,9 @@ using Teski.Application.Common.Stores;
 namespace Teski.Application.Common.Mirroring;
 
 /// <summary>
-/// Applies the mirror backlog while the service runs. <see cref="Workers"/> workers take the streams that requests
-/// signal right after their commit (<see cref="MirrorWakeup"/>) and apply them at once, off the request path; a
+/// Applies the mirror backlog while the service runs. <see cref="Workers"/> worker takes the streams that requests
+/// signal right after their commit (<see cref="MirrorWakeup"/>) and applies them within <see cref="CoalesceWindow"/>,
+/// off the request path; a
 /// periodic pass applies every record a signal did not cover (mirror down or slow, a dropped signal, a process that
 /// crashed between commit and mirror, records of another instance). In order per user and exactly once — also when
 /// several workers or instances run against the same stores: only a stream's head record is claimable, claims are
@@ -25,10 +26,21 @@ public sealed class MirrorBackgroundService(
     public static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Signal workers: enough to keep the mirror level with request traffic on a small machine. Fewer workers take larger
-    /// batches (each costs a fixed number of statements, ADR 0004); one and four measured within noise of each other.
+    /// Signal workers. One: a batch costs a fixed number of statements whatever its size (ADR 0004), so the mirror is
+    /// cheapest when one worker gathers the signals into large batches (<see cref="CoalesceWindow"/>). It applies up to
+    /// a batch of 64 streams per transaction, far above what the requests of one instance write; when it does fall
+    /// behind, writes apply their own copy inline again (<see cref="MirrorWakeup.InlineAbove"/>).
     /// </summary>
-    public const int Workers = 2;
+    public const int Workers = 1;
+
+    /// <summary>
+    /// How long the worker waits, after the signal that woke it, for more signals to share its batch (skipped when a
+    /// batch is already waiting). At a moderate load (a few hundred reviews/s) the batches grow from about two records
+    /// to about fifteen, and a dual-write review costs the service and PostgreSQL about a fifth less CPU
+    /// (docs/benchmarks.md). The mirror copy lands this much later; the write was acknowledged on the primary's commit
+    /// anyway, and reads come from the primary.
+    /// </summary>
+    public static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Records one signal applies at most (the stream's backlog, in order), before the worker takes the next signals.</summary>
     private const int PerSignal = 16;
@@ -51,8 +63,12 @@ public sealed class MirrorBackgroundService(
         {
             await foreach (var stream in wakeup.Signals.ReadAllAsync(stoppingToken))
             {
-                // Under load signals queue up: take the ones waiting too, so one claim and one mirror transaction
-                // serve several streams (MirrorDispatcher.DrainAsync).
+                if (wakeup.Signals.Count < MirrorDispatcher.BatchSize - 1)
+                {
+                    await Task.Delay(CoalesceWindow, stoppingToken);
+                }
+                // Take the signals waiting too (those of the window, or a queue under load), so one claim and one
+                // mirror transaction serve several streams (MirrorDispatcher.DrainAsync).
                 var streams = new HashSet<string>(StringComparer.Ordinal) { stream };
                 while (streams.Count < MirrorDispatcher.BatchSize && wakeup.Signals.TryRead(out var more))
                 {

@@ -25,9 +25,11 @@ public sealed class MirrorWakeup
     /// <summary>
     /// Backpressure: with more signals than this waiting for a worker, the mirror is falling behind the requests (a
     /// saturating load), and a write applies its own mirror copy inline again, so the lag stays bounded (the backlog a
-    /// load leaves behind drains in well under a second) instead of growing for as long as the load lasts.
+    /// load leaves behind drains in well under a second) instead of growing for as long as the load lasts. Well above
+    /// what the worker's coalescing window gathers at a normal rate (<see cref="MirrorBackgroundService.CoalesceWindow"/>:
+    /// 50 signals at 1,000 writes/s), so waiting for a batch is not mistaken for falling behind.
     /// </summary>
-    public const int InlineAbove = 32;
+    public const int InlineAbove = 512;
 
     private int _listeners;
 
