@@ -4,7 +4,7 @@ namespace Teski.Application.Common.Mirroring;
 
 /// <summary>
 /// Hands the streams of a just-committed write to the background mirror workers, so the request answers as soon as
-/// its primary transaction commits and the mirror copy follows within milliseconds, off the request path. Only a
+/// its primary transaction commits and the mirror copy follows within about 50 ms, off the request path. Only a
 /// running <see cref="MirrorBackgroundService"/> listens; without one (tests composing the application alone, the
 /// operator CLI) <see cref="Behaviors.DualWriteBehavior{TMessage, TResponse}"/> mirrors inline instead. A signal is a
 /// hint, never the record: the record is durable in the primary's backlog, and the periodic pass applies anything a
@@ -25,7 +25,7 @@ public sealed class MirrorWakeup
     /// <summary>
     /// Backpressure: with more signals than this waiting for a worker, the mirror is falling behind the requests (a
     /// saturating load), and a write applies its own mirror copy inline again, so the lag stays bounded (the backlog a
-    /// load leaves behind drains in well under a second) instead of growing for as long as the load lasts. Well above
+    /// load leaves behind drains in about a second) instead of growing for as long as the load lasts. Well above
     /// what the worker's coalescing window gathers at a normal rate (<see cref="MirrorBackgroundService.CoalesceWindow"/>:
     /// 50 signals at 1,000 writes/s), so waiting for a batch is not mistaken for falling behind.
     /// </summary>
