@@ -35,8 +35,8 @@ public sealed class MirrorBackgroundService(
 
     /// <summary>
     /// How long the worker waits, after the signal that woke it, for more signals to share its batch (skipped when a
-    /// batch is already waiting). At a moderate load (a few hundred reviews/s) the batches grow from about two records
-    /// to about fifteen, and a dual-write review cost the service and PostgreSQL 5–23 % less CPU in four A/B pairs
+    /// batch is already waiting). At a moderate load (a few hundred reviews/s) the batches grew from about two records
+    /// to about seven, and a dual-write review cost the service and PostgreSQL 5–23 % less CPU in four A/B pairs
     /// (docs/benchmarks.md). The mirror copy lands this much later; the write was acknowledged on the primary's commit
     /// anyway, and reads come from the primary.
     /// </summary>
