@@ -46,7 +46,7 @@ public class MirrorAndBackfillAgreeTests
             await v2Stage.Services.DisposeAsync();
         }
         // A write mirrors inline within a 2 s budget; on a loaded machine the first (cold) one can run over and leave
-        // its record to the backlog (CI saw this once). The subject here is the backfill afterwards, so both stages apply whatever waits.
+        // its record to the backlog (the likely cause of one CI failure). The subject here is the backfill afterwards, so both stages apply whatever waits.
         await h.DrainAsync();
         (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(2);
         (await h.CountAsync(StoreKind.Legacy, "mistake_logs")).Should().Be(2);
