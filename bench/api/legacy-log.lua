@@ -1,6 +1,6 @@
 -- POST /api/v1/memory/log/v1 with a legacy integer-id token.
 local users = dofile(os.getenv("TOKENS") or "tokens.lua")
-math.randomseed(os.time())
+dofile("bench/api/threads.lua")
 request = function()
   local u = users[math.random(#users)]
   local body = '{"template_code":"concept-' .. math.random(40) .. '","error_type":"concept","detail":{"reason":"sign error"}}'

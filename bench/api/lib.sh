@@ -4,7 +4,11 @@
 # TOKENS; when run as root, initdb/pg_ctl run as the postgres user. V2EXTRA appends ADO.NET keywords to the v2
 # connection string the service gets (e.g. "Max Auto Prepare=64"); PGOPTS adds server options (e.g.
 # "-c shared_preload_libraries=pg_stat_statements").
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+for tool in wrk pgbench psql python3 curl; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found (Debian: apt-get install -y postgresql wrk python3 curl)" >&2; exit 2; }
+done
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$PGBIN/initdb" ] || { echo "bench: PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/teski-bench-XXXX); chmod 755 "$WORK"
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')

@@ -1,6 +1,6 @@
 -- POST /memory/mistake: a random seeded user logs a mistake on one of 40 concepts (half new, half existing).
 local users = dofile(os.getenv("TOKENS") or "tokens.lua")
-math.randomseed(os.time())
+dofile("bench/api/threads.lua")
 request = function()
   local u = users[math.random(#users)]
   local body = '{"concept":"concept-' .. math.random(40) .. '","raw":"sign slip in step 2"}'

@@ -1,6 +1,6 @@
 -- POST /memory/review: a random seeded user grades one of their 20 items (ids as seed.sql derives them).
 local users = dofile(os.getenv("TOKENS") or "tokens.lua")
-math.randomseed(os.time())
+dofile("bench/api/threads.lua")
 request = function()
   local u = users[math.random(#users)]
   local body = '{"memory_id":"' .. u[3][math.random(20)] .. '","grade":' .. math.random(2, 5) .. '}'
