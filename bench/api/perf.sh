@@ -5,7 +5,7 @@
 # (bench/api/perf-split.py: request, outbox insert, mirror, tiered JIT, …) and its top symbols. Unlike dotnet-trace's
 # thread-time profile this counts CPU only, and sees the kernel and the JIT's own thread.
 # Usage: [DUAL=true] [SCEN=review] bench/api/perf.sh ; needs `perf` (apt-get install -y linux-perf). Build first:
-# dotnet build src/Teski.Api -c Release.
+# dotnet build src/Teski.Api -c Release. KEEP=path keeps the service's stacks (perf script) for a closer look.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/api/lib.sh
@@ -22,4 +22,5 @@ wait "$LOAD"
 echo "== $S ($([ "${DUAL:-false}" = true ] && echo dual-write || echo "v2 only")): $(awk '/Requests\/sec/ {print $2}' "$WORK/load.txt") req/s"
 perf script -i "$WORK/perf.data" --pid "$SERVER_PID" 2>/dev/null > "$WORK/stacks.txt"
 python3 bench/api/perf-split.py "$WORK/stacks.txt"
+[ -n "${KEEP:-}" ] && cp "$WORK/stacks.txt" "$KEEP"
 perf report -i "$WORK/perf.data" --no-children --pid "$SERVER_PID" --sort sym -q -g none 2>/dev/null | head -"${TOP:-25}"
