@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
 using Npgsql;
+using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.Persistence;
 
@@ -33,18 +35,56 @@ internal static class MirrorBacklogSql
             ct);
 
     /// <summary>
-    /// The claim's compare-and-set for a batch of stream heads (PostgreSQL). A head is taken only while it is still
-    /// unapplied and due, so of several claimers (workers, instances) racing for it exactly one moves
-    /// <c>next_attempt_at</c> to its lease's end: READ COMMITTED re-checks the row after the winner commits, and it no
-    /// longer matches. RETURNING names the rows this claimer won (two claimers may compute the same lease end, so the
-    /// lease value cannot tell them apart).
+    /// The whole claim in one statement (PostgreSQL): the due stream heads (<c>streams</c> null: of every stream), locked
+    /// with <c>FOR UPDATE SKIP LOCKED</c> and leased to <paramref name="until"/> with an attempt counted. Of several
+    /// claimers (workers, instances) racing for a head exactly one takes it: the others skip it while it is locked, and
+    /// once the winner has committed, READ COMMITTED re-checks the row's new version, which is no longer due. A stream's
+    /// later record is never taken while an earlier one is unapplied (the <c>NOT EXISTS</c>), so a stream stays in order.
+    /// Each record also says whether its stream holds a later unapplied record (<see cref="MirrorRecord.StreamHasMore"/>),
+    /// so the dispatcher need not claim again only to find nothing. It replaced a head query plus a compare-and-set: two
+    /// statements, both planned anew on (nearly) every call, and a third claim at the end of each drain that found nothing
+    /// (docs/benchmarks.md).
     /// </summary>
-    public static Task<List<Guid>> ClaimOnPostgresAsync(DatabaseFacade database, IReadOnlyCollection<Guid> heads, Instant now, Instant until, CancellationToken ct) =>
-        database.SqlQueryRaw<Guid>(
-            "UPDATE teski_mirror_backlog SET next_attempt_at = @until, attempts = attempts + 1 " +
-            "WHERE id = ANY(@ids) AND applied_at IS NULL AND next_attempt_at <= @now RETURNING id AS \"Value\"",
-            new NpgsqlParameter("until", until), new NpgsqlParameter("ids", heads.ToArray()), new NpgsqlParameter("now", now))
-            .ToListAsync(ct);
+    public static async Task<List<MirrorRecord>> ClaimOnPostgresAsync(
+        DatabaseFacade database, int max, Instant now, Instant until, IReadOnlyCollection<string>? streams, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await database.OpenConnectionAsync(ct);
+        }
+        await using var command = new NpgsqlCommand(
+            "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 " +
+            "FROM (SELECT b.id FROM teski_mirror_backlog AS b " +
+            "WHERE b.applied_at IS NULL AND b.next_attempt_at <= $2" + (streams is null ? "" : " AND b.stream = ANY($4)") + " " +
+            "AND NOT EXISTS (SELECT 1 FROM teski_mirror_backlog AS o WHERE o.stream = b.stream AND o.applied_at IS NULL AND o.seq < b.seq) " +
+            "ORDER BY b.seq LIMIT $3 FOR UPDATE OF b SKIP LOCKED) AS h " +
+            "WHERE t.id = h.id " +
+            "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, " +
+            "EXISTS (SELECT 1 FROM teski_mirror_backlog AS n WHERE n.stream = t.stream AND n.applied_at IS NULL AND n.seq > t.seq)",
+            connection)
+        {
+            Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
+            Parameters = { new() { Value = until }, new() { Value = now }, new() { Value = max } },
+        };
+        if (streams is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = streams.ToArray() });
+        }
+        var claimed = new List<MirrorRecord>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                claimed.Add(new MirrorRecord(
+                    reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<Instant>(5), reader.GetInt32(6), reader.GetFieldValue<Instant>(7), reader.GetBoolean(8)));
+            }
+        }
+        // RETURNING has no order: a batch is applied in seq order.
+        claimed.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return claimed;
+    }
 
     /// <summary>
     /// A batch's ledger rows in the mirror, inside the applying transaction; returns the ids recorded for the first time.

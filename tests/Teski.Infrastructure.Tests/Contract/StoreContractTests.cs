@@ -115,7 +115,14 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         var again = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
 
         claimed.Select(r => r.Stream).Should().BeEquivalentTo(["l:1", "l:2"]);
+        claimed.Select(r => r.Seq).Should().BeInAscendingOrder("a batch is applied in seq order");
         again.Should().BeEmpty("claimed records are leased, and a stream's later record waits for its oldest");
+        claimed.Single(r => r.Stream == "l:1").StreamHasMore.Should().BeTrue("l:1 holds a later record");
+        if (provider == DatabaseProvider.Postgres)
+        {
+            // PostgreSQL's one-statement claim says so exactly; SQLite's always answers "maybe" (true).
+            claimed.Single(r => r.Stream == "l:2").StreamHasMore.Should().BeFalse("l:2 holds nothing else");
+        }
 
         await WithStore(async s =>
         {
@@ -127,6 +134,9 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         });
         var next = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None));
         next.Should().ContainSingle().Which.Stream.Should().Be("l:1");
+        next[0].Attempts.Should().Be(1);
+        next[0].NextAttemptAt.Should().Be(Now + Duration.FromSeconds(30), "the claim leases the record");
+        next[0].StreamHasMore.Should().Be(provider != DatabaseProvider.Postgres, "l:1's last record");
         (await WithStore(s => s.Backlog.StatusAsync(Now, None))).Pending.Should().Be(1);
     }
 

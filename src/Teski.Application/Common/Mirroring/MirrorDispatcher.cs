@@ -41,10 +41,11 @@ public sealed class MirrorDispatcher(
         while (applied < max && !ct.IsCancellationRequested)
         {
             IReadOnlyList<MirrorRecord> batch;
+            var wanted = Math.Min(BatchSize, max - applied);
             await using (var claimScope = scopes.CreateAsyncScope())
             {
                 var router = claimScope.ServiceProvider.GetRequiredService<IStoreRouter>();
-                batch = await router.Primary.Backlog.ClaimDueAsync(Math.Min(BatchSize, max - applied), clock.GetCurrentInstant(), Lease, streams, ct);
+                batch = await router.Primary.Backlog.ClaimDueAsync(wanted, clock.GetCurrentInstant(), Lease, streams, ct);
             }
             if (batch.Count == 0)
             {
@@ -58,6 +59,12 @@ public sealed class MirrorDispatcher(
                 break;
             }
             applied += done;
+            if (batch.Count < wanted && !batch.Any(r => r.StreamHasMore))
+            {
+                // The claim found fewer due heads than it could take and none of their streams holds a later record:
+                // claiming again would find nothing (a record written since comes with its own signal).
+                break;
+            }
         }
         return applied;
     }

@@ -2,8 +2,12 @@ using NodaTime;
 
 namespace Teski.Application.Common.Stores;
 
-/// <summary>A write to mirror, as stored in the primary's backlog (transactional outbox).</summary>
-public sealed record MirrorRecord(Guid Id, long Seq, string Stream, string Kind, string Payload, Instant CreatedAt, int Attempts, Instant NextAttemptAt);
+/// <summary>
+/// A write to mirror, as stored in the primary's backlog (transactional outbox). <paramref name="StreamHasMore"/>: when
+/// claimed, its stream held a later unapplied record (true when the store does not say).
+/// </summary>
+public sealed record MirrorRecord(
+    Guid Id, long Seq, string Stream, string Kind, string Payload, Instant CreatedAt, int Attempts, Instant NextAttemptAt, bool StreamHasMore = true);
 
 /// <summary>
 /// The durable backlog of writes still to be applied to the mirror store (<c>teski_mirror_backlog</c>) and the

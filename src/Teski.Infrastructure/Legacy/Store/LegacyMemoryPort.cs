@@ -136,12 +136,33 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
             }
             var userIds = people.Select(UserId).Distinct().ToList();
             await LegacyStore.LockUsersAsync(db, userIds, ct);
-            var concepts = reviews.Select(r => r.Concept).Where(c => !string.IsNullOrEmpty(c)).Distinct().ToList();
-            var cards = concepts.Count == 0
-                ? []
-                : await db.ReviewCards
+            var keys = Enumerable.Range(0, reviews.Count)
+                .Where(i => !string.IsNullOrEmpty(reviews[i].Concept))
+                .Select(i => (User: UserId(people[i]), Concept: reviews[i].Concept!))
+                .Distinct()
+                .ToList();
+            List<LegacyReviewCardRow> cards;
+            if (keys.Count == 0)
+            {
+                cards = [];
+            }
+            else if (!db.Database.IsSqlite())
+            {
+                // PostgreSQL: exactly the (user, concept) pairs of the batch. Users × concepts (the LINQ below) also read
+                // and tracked every card of one person for another's concept: about six times the rows at a batch of 13.
+                cards = await db.ReviewCards.FromSqlRaw(
+                        "SELECT r.* FROM review_cards AS r JOIN unnest({0}, {1}) AS k(user_id, template_code) " +
+                        "ON r.user_id = k.user_id AND r.template_code = k.template_code",
+                        keys.Select(k => k.User).ToArray(), keys.Select(k => k.Concept).ToArray())
+                    .ToListAsync(ct);
+            }
+            else
+            {
+                var concepts = keys.Select(k => k.Concept).Distinct().ToList();
+                cards = await db.ReviewCards
                     .Where(c => userIds.Contains(c.UserId) && c.TemplateCode != null && concepts.Contains(c.TemplateCode))
                     .ToListAsync(ct);
+            }
             // (user_id, template_code) is unique in the legacy schema; a database without the constraint gets the oldest card.
             var byKey = cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
             for (var i = 0; i < reviews.Count; i++)

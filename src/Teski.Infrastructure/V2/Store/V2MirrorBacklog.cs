@@ -41,6 +41,11 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
         await using var db = await store.SideContextAsync(ct);
         try
         {
+            if (!db.Database.IsSqlite())
+            {
+                // PostgreSQL: the heads, their compare-and-set and whether their streams hold more, in one statement.
+                return await Persistence.MirrorBacklogSql.ClaimOnPostgresAsync(db.Database, max, now, now + lease, streams, ct);
+            }
             // Only the head of each stream (its lowest unapplied seq), and only when that head is due: a later record
             // of a stream whose head is leased or backing off waits, so a stream is applied in order.
             var heads = await db.MirrorBacklog.AsNoTracking()
@@ -56,28 +61,19 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
                 return [];
             }
             var until = now + lease;
-            HashSet<Guid> won;
-            if (!db.Database.IsSqlite())
+            // SQLite (in-process: no round trip to save): a compare-and-set per record; only one claimer moves
+            // next_attempt_at from the value it saw, the others match no row.
+            var won = new HashSet<Guid>();
+            foreach (var head in heads)
             {
-                // PostgreSQL: one compare-and-set for the whole batch (a round trip per record was most of a claim's cost).
-                won = (await Persistence.MirrorBacklogSql.ClaimOnPostgresAsync(db.Database, heads.Select(h => h.Id).ToList(), now, until, ct)).ToHashSet();
-            }
-            else
-            {
-                // SQLite (in-process: no round trip to save): a compare-and-set per record; only one claimer moves
-                // next_attempt_at from the value it saw, the others match no row.
-                won = [];
-                foreach (var head in heads)
+                var seen = head.NextAttemptAt;
+                if (await db.MirrorBacklog
+                    .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(b => b.NextAttemptAt, until)
+                        .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
                 {
-                    var seen = head.NextAttemptAt;
-                    if (await db.MirrorBacklog
-                        .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
-                        .ExecuteUpdateAsync(s => s
-                            .SetProperty(b => b.NextAttemptAt, until)
-                            .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
-                    {
-                        won.Add(head.Id);
-                    }
+                    won.Add(head.Id);
                 }
             }
             var claimed = heads.Where(h => won.Contains(h.Id))
