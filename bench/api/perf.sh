@@ -5,7 +5,7 @@
 # (bench/api/perf-split.py: request, outbox insert, mirror, tiered JIT, …) and its top symbols. Unlike dotnet-trace's
 # thread-time profile this counts CPU only, and sees the kernel and the JIT's own thread.
 # Usage: [DUAL=true] [SCEN=review] bench/api/perf.sh ; needs `perf` (apt-get install -y linux-perf). Build first:
-# dotnet build src/Teski.Api -c Release. KEEP=path keeps the service's stacks (perf script) for a closer look.
+# dotnet build src/Teski.Api -c Release. RATE=req/s samples a paced load (paced.lua) instead. KEEP=path keeps the service's stacks (perf script) for a closer look.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/api/lib.sh
@@ -14,7 +14,11 @@ start_pg_seeded
 start_service "${DUAL:-false}" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 S=${SCEN:-review}
 wrk -t2 -c16 -d"${WARM:-60}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
-wrk -t2 -c16 -d20s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/load.txt" &
+if [ -n "${RATE:-}" ]; then
+  SCENARIO="bench/api/$S.lua" DELAY_MS=$(( 16 * 1000 / RATE )) wrk -t2 -c16 -d20s --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/load.txt" &
+else
+  wrk -t2 -c16 -d20s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/load.txt" &
+fi
 LOAD=$!
 sleep 3
 perf record -F 499 -g -a -o "$WORK/perf.data" -- sleep 12 >/dev/null 2>&1
