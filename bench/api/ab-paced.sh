@@ -20,7 +20,7 @@ for arg in "$@"; do
   wrk -t2 -c16 -d${WARM:-120}s -s bench/api/$S.lua "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
   sleep 2
   c0=$(service_ticks); p0=$(pg_ticks)
-  SCENARIO="bench/api/$S.lua" DELAY_MS=$(( 16000 / ${RATE:-420} )) wrk -t2 -c16 -d20s --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
+  wrk_scenario "$S" 20 "${RATE:-420}" > "$WORK/x.txt"
   c1=$(service_ticks); p1=$(pg_ticks); n=$(awk '/requests in/ {print $1}' "$WORK/x.txt")
   pend=$(psql -Atc "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
   echo "$arg dual=$dual | $S @${RATE:-420} | $(awk '/Requests\/sec/ {print $2}' "$WORK/x.txt") req/s | p50 $(awk '$1=="50%" {print $2}' "$WORK/x.txt") | p99 $(awk '$1=="99%" {print $2}' "$WORK/x.txt") | service $(( (c1 - c0) * 10000 / n )) µs | pg $(( (p1 - p0) * 10000 / n )) µs | $(grep -cE 'Non-2xx|Socket errors' "$WORK/x.txt") err | pending at stop $pend | batches $(psql -Atc "SELECT count(DISTINCT applied_at) FROM teski_mirror_backlog WHERE applied_at > now() - interval '25 seconds'" v2)"

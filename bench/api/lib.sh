@@ -54,6 +54,17 @@ pg_ticks() {
   echo "$t"
 }
 
+# wrk on scenario $1 (bench/api/$1.lua) for $2 seconds, 16 connections, latency percentiles on stdout: paced at $3 req/s
+# offered when $3 is given (paced.lua's closed loop: each connection waits 16,000 / $3 ms between a response and its
+# next request), at full load otherwise.
+wrk_scenario() {
+  if [ -n "${3:-}" ]; then
+    SCENARIO="bench/api/$1.lua" DELAY_MS=$(( 16000 / $3 )) wrk -t2 -c16 -d"$2s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT"
+  else
+    wrk -t2 -c16 -d"$2s" --latency -s "bench/api/$1.lua" "http://127.0.0.1:$API_PORT"
+  fi
+}
+
 stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
 
 # The endpoint's SQL (pgbench-$1.sql) at $2 transactions/s (pgbench -R, prepared, 16 clients, 15 s or $DURATION): p50 and

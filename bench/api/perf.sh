@@ -14,11 +14,7 @@ start_pg_seeded
 start_service "${DUAL:-false}" DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 S=${SCEN:-review}
 wrk -t2 -c16 -d"${WARM:-60}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
-if [ -n "${RATE:-}" ]; then
-  SCENARIO="bench/api/$S.lua" DELAY_MS=$(( 16 * 1000 / RATE )) wrk -t2 -c16 -d20s --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/load.txt" &
-else
-  wrk -t2 -c16 -d20s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/load.txt" &
-fi
+wrk_scenario "$S" 20 "${RATE:-}" > "$WORK/load.txt" &
 LOAD=$!
 sleep 3
 perf record -F 499 -g -a -o "$WORK/perf.data" -- sleep 12 >/dev/null 2>&1

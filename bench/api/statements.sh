@@ -18,11 +18,7 @@ S=${SCEN:-review}
 wrk -t2 -c16 -d"${WARM:-30}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
 psql -q -c "SELECT pg_stat_statements_reset()" postgres >/dev/null
 c0=$(service_ticks); p0=$(pg_ticks)
-if [ -n "${RATE:-}" ]; then
-  SCENARIO="bench/api/$S.lua" DELAY_MS=$(( 16 * 1000 / RATE )) wrk -t2 -c16 -d10s --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
-else
-  wrk -t2 -c16 -d10s --latency -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" > "$WORK/x.txt"
-fi
+wrk_scenario "$S" 10 "${RATE:-}" > "$WORK/x.txt"
 c1=$(service_ticks); p1=$(pg_ticks); n=$(awk '/requests in/ {print $1}' "$WORK/x.txt")
 sleep 2 # the mirror's last records
 echo "== $S: $n requests, $(awk '/Requests\/sec/ {print $2}' "$WORK/x.txt") req/s, p50 $(awk '$1=="50%" {print $2}' "$WORK/x.txt"), service CPU $(( (c1 - c0) * 10000 / n )) µs/request, PostgreSQL CPU $(( (p1 - p0) * 10000 / n )) µs/request"
