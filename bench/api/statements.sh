@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Which SQL one scenario costs: starts a throwaway PostgreSQL with pg_stat_statements, seeds it like run.sh, starts the
-# built service ("v2 only"; DUAL=true: "dual-write", v2 primary), warms up WARM seconds (default 30), then runs the
+# built service ("v2 only"; DUAL=true: "dual-write", v2 primary), warms up WARM seconds (default 90: the tiered JIT
+# compiles for 60–90 s of full load, bench/api/warmup.sh JITTED=1), then runs the
 # scenario (default review) for 10 s and prints throughput, p50, service and PostgreSQL CPU per request, and the top
 # statements of both stores by total execution plus planning time, with their calls per request and how often
 # PostgreSQL planned them. Extra VAR=value arguments go to the
@@ -15,7 +16,7 @@ start_pg_seeded
 psql -q -c "CREATE EXTENSION pg_stat_statements" postgres
 start_service "${DUAL:-false}" "$@"
 S=${SCEN:-review}
-wrk -t2 -c16 -d"${WARM:-30}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
+wrk -t2 -c16 -d"${WARM:-90}s" -s "bench/api/$S.lua" "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
 psql -q -c "SELECT pg_stat_statements_reset()" postgres >/dev/null
 c0=$(service_ticks); p0=$(pg_ticks)
 wrk_scenario "$S" 10 "${RATE:-}" > "$WORK/x.txt"
