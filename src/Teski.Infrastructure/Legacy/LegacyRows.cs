@@ -244,7 +244,7 @@ public sealed class LegacyAnalyticsEventRow
 }
 
 /// <summary><c>teski_mirror_backlog</c>: the transactional outbox of writes still to mirror into the v2 store.</summary>
-public sealed class MirrorBacklogRow
+public sealed class MirrorBacklogRow : Persistence.IMirrorBacklogRow
 {
     public Guid Id { get; set; }
     /// <summary>Assigned by the database on insert (SQLite: AUTOINCREMENT rowid; PostgreSQL: identity), never reused.</summary>

@@ -7,6 +7,20 @@ using Teski.Application.Common.Stores;
 
 namespace Teski.Infrastructure.Persistence;
 
+/// <summary>A <c>teski_mirror_backlog</c> row, the same columns in both stores (the legacy and the v2 row class).</summary>
+public interface IMirrorBacklogRow
+{
+    Guid Id { get; }
+    long Seq { get; }
+    string Stream { get; }
+    string Kind { get; }
+    string Payload { get; }
+    Instant CreatedAt { get; }
+    int Attempts { get; }
+    Instant NextAttemptAt { get; }
+    Instant? AppliedAt { get; }
+}
+
 /// <summary>
 /// The outbox's batch statements, shared by both stores (the same <c>teski_mirror_backlog</c> and
 /// <c>teski_mirror_applied</c> tables in each, <c>uuid</c> and <c>timestamptz</c> on PostgreSQL): one statement per
@@ -83,6 +97,40 @@ internal static class MirrorBacklogSql
         }
         // RETURNING has no order: a batch is applied in seq order.
         claimed.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        return claimed;
+    }
+
+    /// <summary>
+    /// The claim on SQLite (in-process: no round trip to save), either store's backlog: the due stream heads (only the
+    /// head of each stream, its lowest unapplied seq, and only when that head is due: a later record of a stream whose
+    /// head is leased or backing off waits, so a stream is applied in order), then a compare-and-set per head. Only one
+    /// claimer moves <c>next_attempt_at</c> from the value it saw; the others match no row. Runs in the caller's
+    /// transaction, if it has one.
+    /// </summary>
+    public static async Task<List<MirrorRecord>> ClaimOnSqliteAsync<TRow>(
+        DbSet<TRow> backlog, int max, Instant now, Instant until, IReadOnlyCollection<string>? streams, CancellationToken ct)
+        where TRow : class, IMirrorBacklogRow
+    {
+        var heads = await backlog.AsNoTracking()
+            .Where(b => b.AppliedAt == null && (streams == null || streams.Contains(b.Stream)))
+            .Where(b => !backlog.Any(o => o.Stream == b.Stream && o.AppliedAt == null && o.Seq < b.Seq))
+            .Where(b => b.NextAttemptAt <= now)
+            .OrderBy(b => b.Seq)
+            .Take(max)
+            .ToListAsync(ct);
+        var claimed = new List<MirrorRecord>(heads.Count);
+        foreach (var head in heads)
+        {
+            var seen = head.NextAttemptAt;
+            if (await backlog
+                .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(b => b.NextAttemptAt, until)
+                    .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
+            {
+                claimed.Add(new MirrorRecord(head.Id, head.Seq, head.Stream, head.Kind, head.Payload, head.CreatedAt, head.Attempts + 1, until));
+            }
+        }
         return claimed;
     }
 

@@ -167,7 +167,7 @@ public sealed class MigrationCheckpointRow
 }
 
 /// <summary>Table <c>teski_mirror_backlog</c> (added): transactional outbox of writes still to mirror.</summary>
-public sealed class MirrorBacklogRow
+public sealed class MirrorBacklogRow : Persistence.IMirrorBacklogRow
 {
     public Guid Id { get; set; }
 

@@ -46,40 +46,7 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
                 // PostgreSQL: the heads, their compare-and-set and whether their streams hold more, in one statement.
                 return await Persistence.MirrorBacklogSql.ClaimOnPostgresAsync(db.Database, max, now, now + lease, streams, ct);
             }
-            // Only the head of each stream (its lowest unapplied seq), and only when that head is due: a later record
-            // of a stream whose head is leased or backing off waits, so a stream is applied in order.
-            var heads = await db.MirrorBacklog.AsNoTracking()
-                .Where(b => b.AppliedAt == null && (streams == null || streams.Contains(b.Stream)))
-                .Where(b => !db.MirrorBacklog.Any(o => o.Stream == b.Stream && o.AppliedAt == null && o.Seq < b.Seq))
-                .Where(b => b.NextAttemptAt <= now)
-                .OrderBy(b => b.Seq)
-                .Take(max)
-                .ToListAsync(ct);
-
-            if (heads.Count == 0)
-            {
-                return [];
-            }
-            var until = now + lease;
-            // SQLite (in-process: no round trip to save): a compare-and-set per record; only one claimer moves
-            // next_attempt_at from the value it saw, the others match no row.
-            var won = new HashSet<Guid>();
-            foreach (var head in heads)
-            {
-                var seen = head.NextAttemptAt;
-                if (await db.MirrorBacklog
-                    .Where(b => b.Id == head.Id && b.NextAttemptAt == seen && b.AppliedAt == null)
-                    .ExecuteUpdateAsync(s => s
-                        .SetProperty(b => b.NextAttemptAt, until)
-                        .SetProperty(b => b.Attempts, b => b.Attempts + 1), ct) == 1)
-                {
-                    won.Add(head.Id);
-                }
-            }
-            var claimed = heads.Where(h => won.Contains(h.Id))
-                .Select(h => new MirrorRecord(h.Id, h.Seq, h.Stream, h.Kind, h.Payload, h.CreatedAt, h.Attempts + 1, until))
-                .ToList();
-            return claimed;
+            return await Persistence.MirrorBacklogSql.ClaimOnSqliteAsync(db.MirrorBacklog, max, now, now + lease, streams, ct);
         }
         catch (Exception ex) when (V2Store.IsConflict(ex))
         {
