@@ -34,6 +34,12 @@ public sealed class NextReviewsHandler(IStoreRouter stores, IClock clock, V2Rule
         {
             return new NextReviewsResult([], 0);
         }
+        // PostgreSQL v2: the reads and the fetch event in one statement (ADR 0009 addendum).
+        if (store.Memory is INextFetchPort oneTrip
+            && await oneTrip.TakeNextAsync(user, request.Limit, rules.DailyReviewCap, now, cancellationToken) is { } taken)
+        {
+            return new NextReviewsResult(taken.Items, DailyCap.Remaining(rules.DailyReviewCap, taken.ReviewedToday));
+        }
         // One read: the capped limit can only be smaller than both the request and the cap, so fetch up to those
         // and trim once today's count is known.
         var fetched = await store.Memory.NextDueAsync(user, Math.Min(request.Limit, rules.DailyReviewCap), now, cancellationToken);

@@ -16,7 +16,7 @@ namespace Teski.Infrastructure.V2.Store;
 /// The legacy resurfacing/queue operations have no v2 state; they answer from the due memory items (docs/api.md,
 /// "Legacy endpoints with v2 primary").
 /// </summary>
-internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
+internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
 {
     public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct) =>
         store.WriteAsync(async db =>
@@ -174,6 +174,10 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort
             var today = items.Count > 0 ? items[0].ReviewedInDay : await V2HotQueries.ReviewsBetweenAsync(db, userId, start, end, ct);
             return new DueReviews(items.ConvertAll(m => new DueItem(m.Id, null, m.Concept, m.DueAt)), today);
         }, ct);
+
+    /// <summary>PostgreSQL: the reads and the fetch event in one statement (<see cref="V2NextFetch"/>); null on SQLite.</summary>
+    public Task<DueReviews?> TakeNextAsync(UserIdentity user, int requested, int dailyCap, Instant now, CancellationToken ct) =>
+        store.RunAsync(db => V2NextFetch.TakeAsync(db, user, requested, dailyCap, now, ct), ct);
 
     public Task<MemoryStatsView> StatsAsync(UserIdentity user, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Interleaved A/B of two builds on one PostgreSQL (v2 only): both services run at once on the same seeded databases,
+# each is warmed up WARM seconds (default 90: the JIT, bench/api/warmup.sh) on scenario S (default next), then ROUNDS
+# (default 6) alternations of D seconds (default 10) each, the order flipped every round so that the drift of the
+# run (the data grows) falls on both builds alike. Per burst: req/s, p50, and the CPU time per request of that service
+# and of PostgreSQL. Separate runs of ab.sh differed by ±25 % on this box; bursts a few seconds apart on one server
+# do not carry that. PostgreSQL's figure can come out negative when one of its child processes (autovacuum) exits
+# between the two samples: read that burst's throughput and service figure only.
+# Usage: bench/api/ab-interleaved.sh A.dll B.dll   (e.g. copies of src/Teski.Api/bin/Release/net10.0 in /tmp)
+set -euo pipefail
+[ $# -eq 2 ] && [ -f "$1" ] && [ -f "$2" ] || { echo "usage: $0 A/Teski.Api.dll B/Teski.Api.dll" >&2; exit 2; }
+A_DLL=$(realpath "$1"); B_DLL=$(realpath "$2")
+cd "$(dirname "$0")/../.."
+source bench/api/lib.sh
+S=${S:-next}; W=${WARM:-90}; D=${D:-10}; R=${ROUNDS:-6}
+start_pg_seeded
+declare -A PID PORTS
+for v in A B; do
+  DLL=$([ $v = A ] && echo "$A_DLL" || echo "$B_DLL")
+  API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  start_service false
+  PID[$v]=$SERVER_PID; PORTS[$v]=$API_PORT
+done
+trap 'kill ${PID[A]} ${PID[B]} 2>/dev/null; SERVER_PID=""; cleanup' EXIT
+for v in A B; do wrk -t2 -c16 -d"${W}s" -s "bench/api/$S.lua" "http://127.0.0.1:${PORTS[$v]}" >/dev/null 2>&1; done
+for r in $(seq 1 "$R"); do
+  order="A B"; [ $((r % 2)) = 0 ] && order="B A"
+  for v in $order; do
+    SERVER_PID=${PID[$v]}
+    c0=$(service_ticks); p0=$(pg_ticks)
+    wrk -t2 -c16 -d"${D}s" --latency -s "bench/api/$S.lua" "http://127.0.0.1:${PORTS[$v]}" > "$WORK/burst.txt"
+    c1=$(service_ticks); p1=$(pg_ticks); n=$(awk '/requests in/ {print $1}' "$WORK/burst.txt")
+    echo "round $r | $v | $S | $(awk '/Requests\/sec/ {print $2}' "$WORK/burst.txt") req/s | p50 $(awk '$1=="50%" {print $2}' "$WORK/burst.txt") | service CPU $(( (c1 - c0) * 10000 / n )) µs/request | PostgreSQL CPU $(( (p1 - p0) * 10000 / n )) µs/request | $(grep -cE 'Non-2xx|Socket errors' "$WORK/burst.txt") error lines"
+  done
+done

@@ -1,0 +1,20 @@
+using NodaTime;
+using Teski.Application.Memory;
+
+namespace Teski.Application.Common.Stores;
+
+/// <summary>
+/// Optional capability of a store's memory port: <c>GET /memory/next</c>'s reads and its analytics write as one
+/// statement (one round trip) instead of two. Same meaning as <see cref="IMemoryPort.NextDueAsync"/> with
+/// <c>min(requested, dailyCap)</c>, trimmed to <see cref="Teski.Domain.Users.DailyCap.Limit"/> of today's count, followed by
+/// <see cref="Teski.Application.Xp.IProgressPort.RecordEventAsync"/> of <c>memory.review_fetch</c> with the returned count
+/// (nothing is recorded for a user without analytics consent).
+/// </summary>
+public interface INextFetchPort
+{
+    /// <summary>
+    /// The capped due items and today's review count, with the fetch event recorded; null when this store cannot do it in
+    /// one statement here (then nothing was read or written, and the caller takes the two-step path).
+    /// </summary>
+    Task<DueReviews?> TakeNextAsync(UserIdentity user, int requested, int dailyCap, Instant now, CancellationToken ct);
+}
