@@ -77,6 +77,11 @@ public sealed class V2StoreTests
         fromMirror!.V2Id.Should().Be(mirrored);
         fromMirror.LegacyId.Should().Be(45);
         (await db.LegacyUserMaps.AnyAsync(m => m.LegacyUserId == 45 && m.UserId == mirrored)).Should().BeTrue();
+        // Read back on its own (PostgreSQL: a plain command; SQLite: EF's compiled query), every field as stored.
+        await db.Users.Where(u => u.Id == mirrored).ExecuteUpdateAsync(u => u
+            .SetProperty(r => r.Timezone, "Europe/Helsinki").SetProperty(r => r.AnalyticsConsent, false).SetProperty(r => r.Persona, (string?)null));
+        (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(mirrored), null, false, T0, None)))
+            .Should().Be(new UserIdentity(45, mirrored, "Europe/Helsinki", false, null));
     }
 
     // ---- mistakes ----
