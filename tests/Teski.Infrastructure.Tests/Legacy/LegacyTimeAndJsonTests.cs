@@ -61,4 +61,42 @@ public class LegacyJsonTests
         node!["raw"]!.GetValue<string>().Should().Be("{'reason': \"unit\"}");
         node.AsObject().Should().HaveCount(1);
     }
+
+    /// <summary>Texts near the edges of the JSON grammar: the pre-check may only say "not JSON" where the parser agrees.</summary>
+    public static TheoryData<string> NearJsonTexts() => new()
+    {
+        "sign slip in step 2", "the answer was 5", "null", " null ", "nul", "nullx", "true", "truex", "true false", "false",
+        "fals", "0", "-0", "01", "-", "1.", "1.5", "1.5e10", "1e+400", "-1E-2", "2+2=5", "5 apples", "12 ", "\t7\r\n",
+        "{}", "{", "[]", "[1,", "\"x\"", "\"x", "'x'", "\u00a0{}", "\ufeff{}", "  ", "\n", "Infinity", "NaN", "+1",
+        "{\"a\": 1} trailing", ".5", "0x10", "1_000",
+    };
+
+    [Theory]
+    [MemberData(nameof(NearJsonTexts))]
+    public void CannotBeJson_never_rejects_what_the_parser_accepts(string text)
+    {
+        bool parses;
+        try
+        {
+            System.Text.Json.Nodes.JsonNode.Parse(text);
+            parses = true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            parses = false;
+        }
+        if (parses)
+        {
+            LegacyJson.CannotBeJson(text).Should().BeFalse();
+        }
+        LegacyJson.TryParse(text, out _).Should().Be(parses && !string.IsNullOrWhiteSpace(text));
+    }
+
+    [Theory]
+    [InlineData("sign slip in step 2")]
+    [InlineData("the answer was 5")]
+    [InlineData("5 apples")]
+    [InlineData("nullx")]
+    [InlineData("01")]
+    public void CannotBeJson_decides_plain_text_without_parsing(string text) => LegacyJson.CannotBeJson(text).Should().BeTrue();
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NodaTime;
 using Teski.Domain.Common;
+using Teski.Infrastructure.Legacy;
 
 namespace Teski.Infrastructure.Migration.Rules;
 
@@ -157,7 +158,7 @@ public static class MigrationRules
     private static bool IsValidJson(string text, out bool isNull)
     {
         isNull = false;
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(text) || LegacyJson.CannotBeJson(text))
         {
             return false;
         }
@@ -301,6 +302,10 @@ public static class MigrationRules
         if (json is null)
         {
             return "";
+        }
+        if (LegacyJson.CannotBeJson(json))
+        {
+            return CanonicalJson(WrapRaw(json));
         }
         try
         {
