@@ -144,39 +144,57 @@ public sealed class MirrorDispatcher(
         await using var tx = await mirror.BeginAsync(ct);
         // The ledger rows first, all at once: a record applied before (a retry, another instance) is skipped.
         var fresh = await mirror.Backlog.TryRecordAppliedAsync(records.Select(r => r.Id).ToList(), clock.GetCurrentInstant(), ct);
-        var batchable = mirror.Memory as IReviewBatchPort;
+        var reviewBatch = mirror.Memory as IReviewBatchPort;
+        var mistakeBatch = mirror.Memory as IMistakeBatchPort;
         var reviews = new List<ReviewFact>();
+        var mistakes = new List<MistakeFact>();
         foreach (var record in records)
         {
             if (!fresh.Contains(record.Id))
             {
                 continue;
             }
-            var fact = MirrorFact.Deserialize(record.Payload);
-            if (batchable is not null && fact is ReviewFact { User.V2Id: not null } review)
+            // Reviews and mistakes (most of the traffic) go together below, each kind in one batch. The batch holds
+            // one record per stream, so this reordering is across people only; each person's facts stay in order.
+            switch (MirrorFact.Deserialize(record.Payload))
             {
-                // Reviews (most of the traffic) go together below. The batch holds one record per stream, so this
-                // reordering is across people only; each person's facts stay in order.
-                reviews.Add(review);
-            }
-            else if (NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
-            {
-                links.Add(link);
+                case ReviewFact { User.V2Id: not null } review when reviewBatch is not null:
+                    reviews.Add(review);
+                    break;
+                case MistakeFact { User.V2Id: not null } mistake when mistakeBatch is not null:
+                    mistakes.Add(mistake);
+                    break;
+                case var fact:
+                    if (NeedsLink(router, fact, await fact.ApplyAsync(mirror, rules, ct)) is { } link)
+                    {
+                        links.Add(link);
+                    }
+                    break;
             }
         }
         if (reviews.Count > 0)
         {
-            var people = await batchable!.ApplyReviewsAsync(reviews.Select(r => new MirroredReview(r.User, r.Concept, r.Grade, r.At)).ToList(), ct);
-            for (var i = 0; i < reviews.Count; i++)
-            {
-                if (NeedsLink(router, reviews[i], people[i]) is { } link)
-                {
-                    links.Add(link);
-                }
-            }
+            var people = await reviewBatch!.ApplyReviewsAsync(reviews.Select(r => new MirroredReview(r.User, r.Concept, r.Grade, r.At)).ToList(), ct);
+            AddLinks(router, reviews, people, links);
+        }
+        if (mistakes.Count > 0)
+        {
+            var people = await mistakeBatch!.ApplyMistakesAsync(mistakes.Select(m => new MirroredMistake(m.User, m.Entry, m.At)).ToList(), ct);
+            AddLinks(router, mistakes, people, links);
         }
         await tx.CommitAsync(ct);
         return links;
+    }
+
+    private static void AddLinks(IStoreRouter router, IReadOnlyList<MirrorFact> facts, IReadOnlyList<UserIdentity> people, List<Link> links)
+    {
+        for (var i = 0; i < facts.Count; i++)
+        {
+            if (NeedsLink(router, facts[i], people[i]) is { } link)
+            {
+                links.Add(link);
+            }
+        }
     }
 
     /// <summary>After the mirror committed: the links in the primary, then the records marked applied (one statement).</summary>

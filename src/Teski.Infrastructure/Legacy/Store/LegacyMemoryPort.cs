@@ -13,7 +13,7 @@ namespace Teski.Infrastructure.Legacy.Store;
 /// run in memory on the user's rows: the legacy text may be hand-edited (offsets, <c>T</c>), which a text comparison
 /// in SQLite would misorder, and one user's cards and plans are few.
 /// </summary>
-internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReviewBatchPort
+internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReviewBatchPort, IMistakeBatchPort
 {
     public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct)
     {
@@ -22,62 +22,139 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
         return store.WriteAsync(async db =>
         {
             await LegacyStore.LockUserAsync(db, userId, ct);
-            var log = LegacyMistakeLog.Log(userId, entry.SkillId, entry.TemplateCode, entry.InstanceId, entry.ErrorType,
-                entry.ErrorSubtype, entry.DetailJson, now);
-            var row = new LegacyMistakeLogRow
+            var statsRow = await FindStatsAsync(db, userId, entry.SkillId, ct);
+            var cardRow = SchedulesCard(entry)
+                ? await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == entry.TemplateCode).FirstOrDefaultAsync(ct)
+                : null;
+            var written = RecordMistake(db, userId, entry, now, statsRow, cardRow);
+            await db.SaveChangesAsync(ct);
+            if (AddRowLink(db, written.Log, entry))
             {
-                UserId = userId,
-                SkillId = Int(log.SkillId),
-                TemplateCode = log.TemplateCode,
-                InstanceId = Int(log.InstanceId),
-                ErrorType = log.ErrorType,
-                // Older databases lack the column; the model does not map it there, so the value is dropped.
-                ErrorSubtype = db.HasErrorSubtype ? log.ErrorSubtype : null,
-                // A v2 mistake's raw text need not be JSON, and the PostgreSQL column is `json`: keep it as {"raw": …}.
-                Detail = LegacyJson.ToValidJson(log.DetailJson),
-                Weight = log.Weight,
-                OccurredAt = log.OccurredAt,
-            };
-            db.MistakeLogs.Add(row);
-
-            var statsRow = await FindStatsAsync(db, userId, log.SkillId, ct);
-            if (statsRow is null)
-            {
-                statsRow = new LegacyMemoryStatsRow();
-                LegacyMemoryStats.FirstMistake(userId, log.SkillId, now).CopyTo(statsRow);
-                db.MemoryStats.Add(statsRow);
+                await db.SaveChangesAsync(ct);
             }
-            else
-            {
-                var stats = statsRow.ToDomain();
-                stats.RecordMistake(now);
-                stats.CopyTo(statsRow);
-            }
+            return new MistakeLogged(written.Log.Id, null, null, entry.Concept, entry.Subtype);
+        }, ct);
+    }
 
-            // The plain legacy log does not touch cards; /log/v1 and a mirrored v2 mistake schedule the template's card.
-            if (entry.Origin is MistakeOrigin.LegacyV1 or MistakeOrigin.V2 && !string.IsNullOrEmpty(entry.TemplateCode))
+    /// <summary>
+    /// Mirrored mistakes in a fixed number of statements: the people (one query, as for reviews), their locks (one
+    /// statement), their memory_stats rows (one query), the cards of the templates the mistakes schedule (one query),
+    /// every row as <see cref="LogMistakeAsync"/> writes it, saved in one batch, then the row links in a second. Two
+    /// mistakes of one person in a batch see each other's rows, as they would one after the other.
+    /// </summary>
+    public Task<IReadOnlyList<UserIdentity>> ApplyMistakesAsync(IReadOnlyList<MirroredMistake> mistakes, CancellationToken ct) =>
+        store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
+        {
+            RequireTransaction(db, "mistakes");
+            var people = await ResolvePeopleAsync(db, mistakes.Select(m => (m.User, m.At)).ToList(), ct);
+            var userIds = people.Select(UserId).Distinct().ToList();
+            await LegacyStore.LockUsersAsync(db, userIds, ct);
+            var stats = (await db.MemoryStats.Where(m => userIds.Contains(m.UserId)).ToListAsync(ct))
+                .GroupBy(m => (m.UserId, m.SkillId))
+                .ToDictionary(g => g.Key, g => g.MinBy(m => m.Id)!);
+            var cardKeys = Enumerable.Range(0, mistakes.Count)
+                .Where(i => SchedulesCard(mistakes[i].Entry))
+                .Select(i => (User: UserId(people[i]), Concept: mistakes[i].Entry.TemplateCode!))
+                .Distinct()
+                .ToList();
+            var cards = await CardsAsync(db, cardKeys, ct);
+            var logs = new LegacyMistakeLogRow[mistakes.Count];
+            for (var i = 0; i < mistakes.Count; i++)
             {
-                var cardRow = await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == entry.TemplateCode).FirstOrDefaultAsync(ct);
-                if (cardRow is null)
+                var (entry, userId) = (mistakes[i].Entry, UserId(people[i]));
+                var statsKey = (userId, Int(entry.SkillId));
+                var cardKey = (userId, entry.TemplateCode ?? "");
+                var written = RecordMistake(db, userId, entry, LegacyRowMapping.Micros(mistakes[i].At),
+                    stats.GetValueOrDefault(statsKey), SchedulesCard(entry) ? cards.GetValueOrDefault(cardKey) : null);
+                logs[i] = written.Log;
+                stats[statsKey] = written.Stats;
+                if (written.Card is not null)
                 {
-                    db.ReviewCards.Add(LegacyReviewCard.New(userId, log.SkillId, entry.TemplateCode, now).ToRow());
-                }
-                else
-                {
-                    var card = cardRow.ToDomain();
-                    card.ScheduleAfterMistake(now);
-                    card.CopyTo(cardRow);
+                    cards[cardKey] = written.Card;
                 }
             }
             await db.SaveChangesAsync(ct);
-            if (entry.V2MistakeId is { } v2MistakeId)
+            var linked = false;
+            for (var i = 0; i < mistakes.Count; i++)
             {
-                // A v2 mistake mirrored here: the link tells the backfill this row already exists in v2 (migration-rules.md).
-                db.RowLinks.Add(new RowLinkRow { Entity = "mistake_logs", LegacyId = row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), V2Id = v2MistakeId });
+                linked |= AddRowLink(db, logs[i], mistakes[i].Entry);
+            }
+            if (linked)
+            {
                 await db.SaveChangesAsync(ct);
             }
-            return new MistakeLogged(row.Id, null, null, entry.Concept, entry.Subtype);
+            return people;
         }, ct);
+
+    /// <summary>Whether a mistake schedules its template's card: the plain legacy log does not; /log/v1 and a mirrored v2 mistake do.</summary>
+    private static bool SchedulesCard(MistakeEntry entry) =>
+        entry.Origin is MistakeOrigin.LegacyV1 or MistakeOrigin.V2 && !string.IsNullOrEmpty(entry.TemplateCode);
+
+    /// <summary>The rows one mistake writes, tracked by <paramref name="db"/>, given its skill's stats row and its template's card as found (null: none yet).</summary>
+    private static (LegacyMistakeLogRow Log, LegacyMemoryStatsRow Stats, LegacyReviewCardRow? Card) RecordMistake(
+        LegacyDbContext db, int userId, MistakeEntry entry, Instant now, LegacyMemoryStatsRow? statsRow, LegacyReviewCardRow? cardRow)
+    {
+        var log = LegacyMistakeLog.Log(userId, entry.SkillId, entry.TemplateCode, entry.InstanceId, entry.ErrorType,
+            entry.ErrorSubtype, entry.DetailJson, now);
+        var row = new LegacyMistakeLogRow
+        {
+            UserId = userId,
+            SkillId = Int(log.SkillId),
+            TemplateCode = log.TemplateCode,
+            InstanceId = Int(log.InstanceId),
+            ErrorType = log.ErrorType,
+            // Older databases lack the column; the model does not map it there, so the value is dropped.
+            ErrorSubtype = db.HasErrorSubtype ? log.ErrorSubtype : null,
+            // A v2 mistake's raw text need not be JSON, and the PostgreSQL column is `json`: keep it as {"raw": …}.
+            Detail = LegacyJson.ToValidJson(log.DetailJson),
+            Weight = log.Weight,
+            OccurredAt = log.OccurredAt,
+        };
+        db.MistakeLogs.Add(row);
+
+        if (statsRow is null)
+        {
+            statsRow = new LegacyMemoryStatsRow();
+            LegacyMemoryStats.FirstMistake(userId, log.SkillId, now).CopyTo(statsRow);
+            db.MemoryStats.Add(statsRow);
+        }
+        else
+        {
+            var stats = statsRow.ToDomain();
+            stats.RecordMistake(now);
+            stats.CopyTo(statsRow);
+        }
+
+        if (!SchedulesCard(entry))
+        {
+            return (row, statsRow, null);
+        }
+        if (cardRow is null)
+        {
+            cardRow = LegacyReviewCard.New(userId, log.SkillId, entry.TemplateCode!, now).ToRow();
+            db.ReviewCards.Add(cardRow);
+        }
+        else
+        {
+            var card = cardRow.ToDomain();
+            card.ScheduleAfterMistake(now);
+            card.CopyTo(cardRow);
+        }
+        return (row, statsRow, cardRow);
+    }
+
+    /// <summary>
+    /// A v2 mistake mirrored here: the link tells the backfill this row already exists in v2 (migration-rules.md).
+    /// Added after the log row is saved (it names the row's id); false when the entry has no v2 id.
+    /// </summary>
+    private static bool AddRowLink(LegacyDbContext db, LegacyMistakeLogRow row, MistakeEntry entry)
+    {
+        if (entry.V2MistakeId is not { } v2MistakeId)
+        {
+            return false;
+        }
+        db.RowLinks.Add(new RowLinkRow { Entity = "mistake_logs", LegacyId = row.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), V2Id = v2MistakeId });
+        return true;
     }
 
     public Task<ReviewRecorded?> ReviewAsync(UserIdentity user, ReviewTarget target, int grade, Instant now, V2RuleSettings rules, CancellationToken ct)
@@ -115,25 +192,8 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
     public Task<IReadOnlyList<UserIdentity>> ApplyReviewsAsync(IReadOnlyList<MirroredReview> reviews, CancellationToken ct) =>
         store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
         {
-            if (db.Database.CurrentTransaction is null)
-            {
-                throw new InvalidOperationException("Mirrored reviews are applied inside the mirror's transaction.");
-            }
-            var uuids = reviews.Where(r => r.User.V2Id is not null).Select(r => r.User.V2Id!.Value.ToString("D")).Distinct().ToList();
-            var known = (await db.Users.AsNoTracking()
-                    .Where(u => u.ExternalUserId != null && uuids.Contains(u.ExternalUserId))
-                    .Select(u => new { u.Id, u.ExternalUserId })
-                    .ToListAsync(ct))
-                .ToDictionary(u => u.ExternalUserId!, u => u.Id, StringComparer.Ordinal);
-            var people = new UserIdentity[reviews.Count];
-            for (var i = 0; i < reviews.Count; i++)
-            {
-                var user = reviews[i].User;
-                people[i] = user.V2Id is { } v2Id && known.TryGetValue(v2Id.ToString("D"), out var legacyId)
-                    ? LegacyUserPort.Identity(legacyId, v2Id)
-                    : await store.Users.ResolveAsync(user.Ref, user, create: true, reviews[i].At, ct)
-                        ?? throw new InvalidOperationException($"the legacy store could not resolve user {user.Ref}");
-            }
+            RequireTransaction(db, "reviews");
+            var people = await ResolvePeopleAsync(db, reviews.Select(r => (r.User, r.At)).ToList(), ct);
             var userIds = people.Select(UserId).Distinct().ToList();
             await LegacyStore.LockUsersAsync(db, userIds, ct);
             var keys = Enumerable.Range(0, reviews.Count)
@@ -141,30 +201,7 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
                 .Select(i => (User: UserId(people[i]), Concept: reviews[i].Concept!))
                 .Distinct()
                 .ToList();
-            List<LegacyReviewCardRow> cards;
-            if (keys.Count == 0)
-            {
-                cards = [];
-            }
-            else if (!db.Database.IsSqlite())
-            {
-                // PostgreSQL: exactly the (user, concept) pairs of the batch. Users × concepts (the LINQ below) also read
-                // and tracked every card of one person for another's concept: about six times the rows at a batch of 13.
-                cards = await db.ReviewCards.FromSqlRaw(
-                        "SELECT r.* FROM review_cards AS r JOIN unnest({0}, {1}) AS k(user_id, template_code) " +
-                        "ON r.user_id = k.user_id AND r.template_code = k.template_code",
-                        keys.Select(k => k.User).ToArray(), keys.Select(k => k.Concept).ToArray())
-                    .ToListAsync(ct);
-            }
-            else
-            {
-                var concepts = keys.Select(k => k.Concept).Distinct().ToList();
-                cards = await db.ReviewCards
-                    .Where(c => userIds.Contains(c.UserId) && c.TemplateCode != null && concepts.Contains(c.TemplateCode))
-                    .ToListAsync(ct);
-            }
-            // (user_id, template_code) is unique in the legacy schema; a database without the constraint gets the oldest card.
-            var byKey = cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
+            var byKey = await CardsAsync(db, keys, ct);
             for (var i = 0; i < reviews.Count; i++)
             {
                 var review = reviews[i];
@@ -180,6 +217,71 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
             await db.SaveChangesAsync(ct);
             return people;
         }, ct);
+
+    private static void RequireTransaction(LegacyDbContext db, string what)
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException($"Mirrored {what} are applied inside the mirror's transaction.");
+        }
+    }
+
+    /// <summary>
+    /// The people of a mirrored batch by their UUID, in one query; someone not found is resolved (and created) the
+    /// one-at-a-time way.
+    /// </summary>
+    private async Task<UserIdentity[]> ResolvePeopleAsync(LegacyDbContext db, IReadOnlyList<(UserIdentity User, Instant At)> facts, CancellationToken ct)
+    {
+        var uuids = facts.Where(f => f.User.V2Id is not null).Select(f => f.User.V2Id!.Value.ToString("D")).Distinct().ToList();
+        var known = (await db.Users.AsNoTracking()
+                .Where(u => u.ExternalUserId != null && uuids.Contains(u.ExternalUserId))
+                .Select(u => new { u.Id, u.ExternalUserId })
+                .ToListAsync(ct))
+            .ToDictionary(u => u.ExternalUserId!, u => u.Id, StringComparer.Ordinal);
+        var people = new UserIdentity[facts.Count];
+        for (var i = 0; i < facts.Count; i++)
+        {
+            var user = facts[i].User;
+            people[i] = user.V2Id is { } v2Id && known.TryGetValue(v2Id.ToString("D"), out var legacyId)
+                ? LegacyUserPort.Identity(legacyId, v2Id)
+                : await store.Users.ResolveAsync(user.Ref, user, create: true, facts[i].At, ct)
+                    ?? throw new InvalidOperationException($"the legacy store could not resolve user {user.Ref}");
+        }
+        return people;
+    }
+
+    /// <summary>
+    /// The cards of the (user, template code) pairs, tracked, by pair. (user_id, template_code) is unique in the legacy
+    /// schema; a database without the constraint gets the oldest card.
+    /// </summary>
+    private static async Task<Dictionary<(int, string), LegacyReviewCardRow>> CardsAsync(
+        LegacyDbContext db, IReadOnlyList<(int User, string Concept)> keys, CancellationToken ct)
+    {
+        List<LegacyReviewCardRow> cards;
+        if (keys.Count == 0)
+        {
+            cards = [];
+        }
+        else if (!db.Database.IsSqlite())
+        {
+            // PostgreSQL: exactly the (user, concept) pairs of the batch. Users × concepts (the LINQ below) also read
+            // and tracked every card of one person for another's concept: about six times the rows at a batch of 13.
+            cards = await db.ReviewCards.FromSqlRaw(
+                    "SELECT r.* FROM review_cards AS r JOIN unnest({0}, {1}) AS k(user_id, template_code) " +
+                    "ON r.user_id = k.user_id AND r.template_code = k.template_code",
+                    keys.Select(k => k.User).ToArray(), keys.Select(k => k.Concept).ToArray())
+                .ToListAsync(ct);
+        }
+        else
+        {
+            var userIds = keys.Select(k => k.User).Distinct().ToList();
+            var concepts = keys.Select(k => k.Concept).Distinct().ToList();
+            cards = await db.ReviewCards
+                .Where(c => userIds.Contains(c.UserId) && c.TemplateCode != null && concepts.Contains(c.TemplateCode))
+                .ToListAsync(ct);
+        }
+        return cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
+    }
 
     public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct)
     {
