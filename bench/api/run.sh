@@ -2,7 +2,7 @@
 # API load benchmark against a throwaway PostgreSQL (both stores), with pgbench running the same SQL as the ceiling.
 # Usage: bench/api/run.sh [duration-seconds=20] [connections=16]
 #   WARMUP=seconds of unmeasured load per scenario before measuring (default 45), SOAK=seconds of the 50%-load soak
-#   (default 120; 0 skips).
+#   (default 120; 0 skips), PACED=scenarios measured at 50 % of their "v2 only" maximum in both stages (default all four).
 # Needs: Debian's postgresql (initdb/pg_ctl/pgbench) and wrk (apt-get install -y postgresql wrk), python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,6 +23,7 @@ drain() { # how long the mirror backlog takes to empty once the load stops (targ
 
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $("$PGBIN/postgres" --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "== duration ${DURATION}s, ${CONNS} connections"
+declare -A half_of # per scenario: half its "v2 only" maximum rate, the paced stages' target in both stages
 for stage in false true; do
   fresh_dbs; start_service $stage
   label=$([ $stage = true ] && echo "dual-write (v2 primary)" || echo "v2 only")
@@ -40,13 +41,14 @@ for stage in false true; do
     echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB${drained}"
   done
   # p99 at half the "v2 only" maximum rate (paced closed loop, see paced.lua); the dual-write stage is paced the same,
-  # so its p50 compares with the single-store p50 at equal load. Then (v2 only) the soak at that rate.
-  for s in review next; do
+  # so its p50 compares with the single-store p50 at equal load. Then (v2 only) the soak at that rate. PACED lists the
+  # scenarios (default: all four; review and next carry the p99 target, all four the dual-write p50 target).
+  for s in ${PACED:-review next mistake legacy-log}; do
     if [ $stage = false ]; then
       max=$(awk '/Requests\/sec/ {print int($2)}' "$WORK/$s.txt"); half=$(( max / 2 )); [ "$half" -lt 1 ] && half=1
-      eval "half_$s=$half"
+      half_of[$s]=$half
     fi
-    half=$(eval echo "\$half_$s"); delay=$(( CONNS * 1000 / half ))
+    half=${half_of[$s]}; delay=$(( CONNS * 1000 / half ))
     SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/$s-half.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt")
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
@@ -80,4 +82,4 @@ for mode in simple prepared; do
   done
 done
 # The database's own tail at the paced rate: the same SQL at half the "v2 only" maximum (lib.sh pgbench_at_rate).
-for s in review next; do pgbench_at_rate "$s" "$(eval echo "\$half_$s")"; done
+for s in review next; do pgbench_at_rate "$s" "${half_of[$s]}"; done
