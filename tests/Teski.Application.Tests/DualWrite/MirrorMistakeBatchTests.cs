@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Teski.Application.Common.Identity;
@@ -58,30 +57,11 @@ public class MirrorMistakeBatchTests
         };
         var before = await SnapshotAsync(batched);
 
-        // One batch: every fact is the head of its own stream, claimed and applied together.
-        await using (var scope = batched.Services.CreateAsyncScope())
-        {
-            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await using var tx = await primary.BeginAsync(CancellationToken.None);
-            foreach (var (fact, i) in facts.Select((f, i) => (f, i)))
-            {
-                // People[0]'s facts go to three streams here so that all three are heads of one batch.
-                var stream = fact.User.V2Id == People[0] && i > 0 ? $"extra{i}:" + fact.Stream : fact.Stream;
-                await primary.Backlog.AddAsync(Guid.NewGuid(), stream, fact.Kind, fact.Serialize(), at, CancellationToken.None);
-            }
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        // One batch: every fact is the head of its own stream, claimed and applied together. People[0]'s facts go to
+        // three streams here so that all three are heads of one batch.
+        await MirrorBatchTestSupport.EnqueueAsync(batched, facts.Select((f, i) => ((MirrorFact)f, f.User.V2Id == People[0] && i > 0 ? $"extra{i}:" + f.Stream : f.Stream)), at);
         (await batched.DrainAsync()).Should().Be(facts.Count);
-
-        // The reference: each fact applied alone, the way MistakeFact.ApplyAsync does it.
-        foreach (var fact in facts)
-        {
-            await using var scope = single.Services.CreateAsyncScope();
-            var legacy = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(StoreKind.Legacy);
-            await using var tx = await legacy.BeginAsync(CancellationToken.None);
-            await fact.ApplyAsync(legacy, scope.ServiceProvider.GetRequiredService<V2RuleSettingsAccessor>(), CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        await MirrorBatchTestSupport.ApplyOneAtATimeAsync(single, facts);
 
         // The batch port called directly: the dispatcher would retry a failing batch one record at a time, which would
         // hide a batch that throws.
@@ -129,42 +109,22 @@ public class MirrorMistakeBatchTests
     /// Every legacy mistake log, stats row, card and mistake row link with its owner's UUID, as comparable text (a link
     /// without its v2 id: the setup's mistakes have other ids in each harness).
     /// </summary>
-    private static async Task<List<string>> SnapshotAsync(StoreHarness h)
-    {
-        var rows = new List<string>();
-        await using var conn = StoreHarness.Open(h.Url(StoreKind.Legacy));
-        await conn.OpenAsync();
-        foreach (var (label, sql) in new[]
-        {
-            ("mistake", """
-                SELECT u.external_user_id, m.template_code, m.skill_id, m.instance_id, m.error_type, m.error_subtype, m.detail, m.weight, m.occurred_at, m.resolved_at
-                FROM mistake_logs m JOIN "user" u ON u.id = m.user_id ORDER BY u.external_user_id, m.occurred_at, m.id
-                """),
-            ("stats", """
-                SELECT u.external_user_id, s.skill_id, s.mistake_count, s.last_missed_at, s.last_mastered_at, s.stability
-                FROM memory_stats s JOIN "user" u ON u.id = s.user_id ORDER BY u.external_user_id, s.skill_id
-                """),
-            ("card", """
-                SELECT u.external_user_id, c.template_code, c.skill_id, c.easiness, c.stability, c.last_interval_days, c.next_review_at, c.status, c.last_result, c.updated_at
-                FROM review_cards c JOIN "user" u ON u.id = c.user_id ORDER BY u.external_user_id, c.template_code
-                """),
-            ("link", """
-                SELECT u.external_user_id, m.template_code, m.occurred_at
-                FROM legacy_row_link l JOIN mistake_logs m ON CAST(m.id AS TEXT) = l.legacy_id JOIN "user" u ON u.id = m.user_id
-                WHERE l.entity = 'mistake_logs' ORDER BY u.external_user_id, m.occurred_at
-                """),
-        })
-        {
-            await using var cmd = conn.CreateCommand();
-            cmd.CommandText = sql;
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var values = new object[reader.FieldCount];
-                reader.GetValues(values);
-                rows.Add(label + " " + string.Join(" | ", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
-            }
-        }
-        return rows;
-    }
+    private static Task<List<string>> SnapshotAsync(StoreHarness h) => MirrorBatchTestSupport.LegacyRowsAsync(h,
+        ("mistake", """
+            SELECT u.external_user_id, m.template_code, m.skill_id, m.instance_id, m.error_type, m.error_subtype, m.detail, m.weight, m.occurred_at, m.resolved_at
+            FROM mistake_logs m JOIN "user" u ON u.id = m.user_id ORDER BY u.external_user_id, m.occurred_at, m.id
+            """),
+        ("stats", """
+            SELECT u.external_user_id, s.skill_id, s.mistake_count, s.last_missed_at, s.last_mastered_at, s.stability
+            FROM memory_stats s JOIN "user" u ON u.id = s.user_id ORDER BY u.external_user_id, s.skill_id
+            """),
+        ("card", """
+            SELECT u.external_user_id, c.template_code, c.skill_id, c.easiness, c.stability, c.last_interval_days, c.next_review_at, c.status, c.last_result, c.updated_at
+            FROM review_cards c JOIN "user" u ON u.id = c.user_id ORDER BY u.external_user_id, c.template_code
+            """),
+        ("link", """
+            SELECT u.external_user_id, m.template_code, m.occurred_at
+            FROM legacy_row_link l JOIN mistake_logs m ON CAST(m.id AS TEXT) = l.legacy_id JOIN "user" u ON u.id = m.user_id
+            WHERE l.entity = 'mistake_logs' ORDER BY u.external_user_id, m.occurred_at
+            """));
 }

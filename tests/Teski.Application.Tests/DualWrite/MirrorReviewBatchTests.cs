@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Teski.Application.Common.Identity;
@@ -46,30 +45,11 @@ public class MirrorReviewBatchTests
             .ToList();
         var before = await CardsAsync(batched);
 
-        // One batch: every fact is the head of its own stream, claimed and applied together.
-        await using (var scope = batched.Services.CreateAsyncScope())
-        {
-            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await using var tx = await primary.BeginAsync(CancellationToken.None);
-            foreach (var (fact, i) in facts.Select((f, i) => (f, i)))
-            {
-                // The two facts of People[0] go to two streams here so that both are heads of one batch.
-                var stream = i == People.Length ? "extra:" + fact.Stream : fact.Stream;
-                await primary.Backlog.AddAsync(Guid.NewGuid(), stream, fact.Kind, fact.Serialize(), at, CancellationToken.None);
-            }
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        // One batch: every fact is the head of its own stream, claimed and applied together. The two facts of
+        // People[0] go to two streams here so that both are heads of one batch.
+        await MirrorBatchTestSupport.EnqueueAsync(batched, facts.Select((f, i) => ((MirrorFact)f, i == People.Length ? "extra:" + f.Stream : f.Stream)), at);
         (await batched.DrainAsync()).Should().Be(facts.Count);
-
-        // The reference: each fact applied alone, the way ReviewFact.ApplyAsync does it.
-        foreach (var fact in facts)
-        {
-            await using var scope = single.Services.CreateAsyncScope();
-            var legacy = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(StoreKind.Legacy);
-            await using var tx = await legacy.BeginAsync(CancellationToken.None);
-            await fact.ApplyAsync(legacy, scope.ServiceProvider.GetRequiredService<V2RuleSettingsAccessor>(), CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        await MirrorBatchTestSupport.ApplyOneAtATimeAsync(single, facts);
 
         var after = await CardsAsync(batched);
         after.Should().Equal(await CardsAsync(single));
@@ -87,23 +67,8 @@ public class MirrorReviewBatchTests
     private static UserIdentity Identity(Guid v2Id) => new(null, v2Id, "Europe/Helsinki", true, null);
 
     /// <summary>Every legacy card with its owner's UUID, as comparable text.</summary>
-    private static async Task<List<string>> CardsAsync(StoreHarness h)
-    {
-        await using var conn = StoreHarness.Open(h.Url(StoreKind.Legacy));
-        await conn.OpenAsync();
-        await using var cmd = conn.CreateCommand();
-        cmd.CommandText = """
-            SELECT u.external_user_id, c.template_code, c.easiness, c.stability, c.last_interval_days, c.next_review_at, c.status, c.last_result, c.updated_at
-            FROM review_cards c JOIN "user" u ON u.id = c.user_id ORDER BY u.external_user_id, c.template_code
-            """;
-        var rows = new List<string>();
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var values = new object[reader.FieldCount];
-            reader.GetValues(values);
-            rows.Add(string.Join(" | ", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))));
-        }
-        return rows;
-    }
+    private static Task<List<string>> CardsAsync(StoreHarness h) => MirrorBatchTestSupport.LegacyRowsAsync(h, ("", """
+        SELECT u.external_user_id, c.template_code, c.easiness, c.stability, c.last_interval_days, c.next_review_at, c.status, c.last_result, c.updated_at
+        FROM review_cards c JOIN "user" u ON u.id = c.user_id ORDER BY u.external_user_id, c.template_code
+        """));
 }
