@@ -62,12 +62,7 @@ internal static class MirrorBacklogSql
     public static async Task<List<MirrorRecord>> ClaimOnPostgresAsync(
         DatabaseFacade database, int max, Instant now, Instant until, IReadOnlyCollection<string>? streams, CancellationToken ct)
     {
-        var connection = (NpgsqlConnection)database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            await database.OpenConnectionAsync(ct);
-        }
-        await using var command = new NpgsqlCommand(
+        await using var command = await PostgresCommands.CreateAsync(database,
             "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 " +
             "FROM (SELECT b.id FROM teski_mirror_backlog AS b " +
             "WHERE b.applied_at IS NULL AND b.next_attempt_at <= $2" + (streams is null ? "" : " AND b.stream = ANY($4)") + " " +
@@ -76,11 +71,10 @@ internal static class MirrorBacklogSql
             "WHERE t.id = h.id " +
             "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, " +
             "EXISTS (SELECT 1 FROM teski_mirror_backlog AS n WHERE n.stream = t.stream AND n.applied_at IS NULL AND n.seq > t.seq)",
-            connection)
-        {
-            Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
-            Parameters = { new() { Value = until }, new() { Value = now }, new() { Value = max } },
-        };
+            ct);
+        command.Parameters.Add(new NpgsqlParameter { Value = until });
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
         if (streams is not null)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = streams.ToArray() });

@@ -64,8 +64,9 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
                 var (entry, userId) = (mistakes[i].Entry, UserId(people[i]));
                 var statsKey = (userId, Int(entry.SkillId));
                 var cardKey = (userId, entry.TemplateCode ?? "");
+                // The card only matters when the mistake schedules it (RecordMistake ignores it otherwise).
                 var written = RecordMistake(db, userId, entry, LegacyRowMapping.Micros(mistakes[i].At),
-                    stats.GetValueOrDefault(statsKey), SchedulesCard(entry) ? cards.GetValueOrDefault(cardKey) : null);
+                    stats.GetValueOrDefault(statsKey), cards.GetValueOrDefault(cardKey));
                 logs[i] = written.Log;
                 stats[statsKey] = written.Stats;
                 if (written.Card is not null)

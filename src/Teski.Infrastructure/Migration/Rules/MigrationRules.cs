@@ -303,23 +303,15 @@ public static class MigrationRules
         {
             return "";
         }
-        if (LegacyJson.CannotBeJson(json))
-        {
-            return CanonicalJson(WrapRaw(json));
-        }
-        try
-        {
-            var node = JsonNode.Parse(json);
-            var sb = new StringBuilder();
-            Write(node, sb);
-            return sb.ToString();
-        }
-        catch (JsonException)
+        if (!LegacyJson.TryParse(json, out var node))
         {
             // Text that is not JSON (a v2 mistake's plain `raw`) means what the legacy side stores for it: {"raw": text}.
             // Comparing that form keeps a mirrored plain-text mistake equal to its legacy copy.
             return CanonicalJson(WrapRaw(json));
         }
+        var sb = new StringBuilder();
+        Write(node, sb);
+        return sb.ToString();
 
         static void Write(JsonNode? n, StringBuilder sb)
         {

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NodaTime;
 using Teski.Application.Common.Stores;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.V2.Store;
 
@@ -48,16 +48,8 @@ internal static class V2HotQueries
 
     private static async Task<UserIdentity?> UserOnPostgresAsync(PostgresV2DbContext db, Guid id, CancellationToken ct)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            await db.Database.OpenConnectionAsync(ct);
-        }
-        await using var command = new NpgsqlCommand(UserOnPostgresSql, connection)
-        {
-            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
-            Parameters = { new() { Value = id } },
-        };
+        await using var command = await PostgresCommands.CreateAsync(db.Database, UserOnPostgresSql, ct);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
         if (!await reader.ReadAsync(ct))
         {

@@ -1,10 +1,10 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
 using Npgsql;
 using Teski.Application.Common.Stores;
 using Teski.Application.Memory;
 using Teski.Domain.Analytics;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.V2.Store;
 
@@ -37,22 +37,11 @@ internal static class V2NextFetch
         }
         var userId = V2RowMapping.V2Id(user);
         var (start, end) = V2Today.For(user, now);
-        await using var command = new NpgsqlCommand(Sql, (NpgsqlConnection)db.Database.GetDbConnection())
+        await using var command = await PostgresCommands.CreateAsync(db.Database, Sql, ct);
+        foreach (var value in new object[] { userId, start, end, now, requested, dailyCap, Guid.NewGuid(), AnalyticsKinds.ReviewFetch, user.AnalyticsConsent })
         {
-            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
-            Parameters =
-            {
-                new() { Value = userId },
-                new() { Value = start },
-                new() { Value = end },
-                new() { Value = now },
-                new() { Value = requested },
-                new() { Value = dailyCap },
-                new() { Value = Guid.NewGuid() },
-                new() { Value = AnalyticsKinds.ReviewFetch },
-                new() { Value = user.AnalyticsConsent },
-            },
-        };
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
         var items = new List<DueItem>();
         var today = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);

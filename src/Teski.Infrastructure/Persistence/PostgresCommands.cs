@@ -1,0 +1,26 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace Teski.Infrastructure.Persistence;
+
+/// <summary>
+/// Plain Npgsql commands on an EF context's connection, for the hot statements that skip EF's command pipeline: the
+/// connection opened if EF has not, and the command enlisted in the context's current transaction, if any.
+/// </summary>
+internal static class PostgresCommands
+{
+    public static async Task<NpgsqlCommand> CreateAsync(DatabaseFacade database, string sql, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await database.OpenConnectionAsync(ct);
+        }
+        return new NpgsqlCommand(sql, connection)
+        {
+            Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
+        };
+    }
+}
