@@ -70,6 +70,9 @@ stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SER
 # The endpoint's SQL (pgbench-$1.sql) at $2 transactions/s (pgbench -R, prepared, 16 clients, 15 s or $DURATION): p50 and
 # p99 of the transaction times without pgbench's schedule lag (its log's time minus lag columns), as wrk's paced closed
 # loop does not count waiting either; the lag's own p99 is printed too.
+pgbench_tps() { # $1 = scenario, $2 = seconds: pgbench -M prepared on its SQL with 16 clients; prints the tps
+  pgbench -n -M prepared -c 16 -j 2 -T "$2" -f "bench/api/pgbench-$1.sql" v2 2>&1 | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1
+}
 pgbench_at_rate() {
   rm -f "$WORK"/pgblog*
   pgbench -n -M prepared -c "${CONNS:-16}" -j 2 -T "${DURATION:-15}" -R "$2" -l --log-prefix="$WORK/pgblog" -f "bench/api/pgbench-$1.sql" v2 >/dev/null 2>&1

@@ -15,7 +15,7 @@ scenarios=${*:-review next}
 start_pg_seeded
 # For comparison, the ceiling as run.sh measures it: on the freshly seeded data, before any endpoint load.
 for s in $scenarios; do
-  echo "$s | fresh data, before any load | pgbench (prepared) $(pgbench -n -M prepared -c 16 -j 2 -T "$D" -f "bench/api/pgbench-$s.sql" v2 2>&1 | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1) tps"
+  echo "$s | fresh data, before any load | pgbench (prepared) $(pgbench_tps "$s" "$D") tps"
 done
 start_service false
 for s in $scenarios; do
@@ -28,7 +28,7 @@ for s in $scenarios; do
         wrk -t2 -c16 -d"${D}s" -s "bench/api/$s.lua" "http://127.0.0.1:$API_PORT" > "$WORK/burst.txt"
         ep=$(awk '/Requests\/sec/ {print $2}' "$WORK/burst.txt"); errs=$(grep -cE 'Non-2xx|Socket errors' "$WORK/burst.txt" || true)
       else
-        pg=$(pgbench -n -M prepared -c 16 -j 2 -T "$D" -f "bench/api/pgbench-$s.sql" v2 2>&1 | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1)
+        pg=$(pgbench_tps "$s" "$D")
       fi
     done
     ratio=$(awk -v a="$ep" -v b="$pg" 'BEGIN {printf "%.1f", a * 100 / b}'); ratios="$ratios $ratio"

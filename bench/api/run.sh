@@ -39,34 +39,30 @@ for stage in false true; do
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s.txt" | tr '\n' ' ' || true)
     drained=""; [ $stage = true ] && drain
     echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB${drained}"
+    if [ $stage = false ]; then half_of[$s]=$(awk -v r="${rps:-0}" 'BEGIN {h = int(r / 2); print (h < 1 ? 1 : h)}'); fi
   done
   # p99 at half the "v2 only" maximum rate (paced closed loop, see paced.lua); the dual-write stage is paced the same,
   # so its p50 compares with the single-store p50 at equal load. Then (v2 only) the soak at that rate. PACED lists the
   # scenarios (default: all four; review and next carry the p99 target, all four the dual-write p50 target).
   for s in ${PACED:-review next mistake legacy-log}; do
-    if [ $stage = false ]; then
-      max=$(awk '/Requests\/sec/ {print int($2)}' "$WORK/$s.txt"); half=$(( max / 2 )); [ "$half" -lt 1 ] && half=1
-      half_of[$s]=$half
-    fi
     half=${half_of[$s]}; delay=$(( CONNS * 1000 / half ))
     SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/$s-half.txt" 2>&1 || true
     rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt")
     errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
     drained=""; [ $stage = true ] && drain
     echo "$label | $s at 50% (target ${half} req/s) | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}${drained}"
-    [ "$s" = review ] && review_delay=$delay && review_half=$half
   done
   if [ $stage = false ]; then
     if [ "${SOAK:-120}" -gt 0 ]; then
       # Soak: POST /memory/review at 50% of its maximum for SOAK seconds; RSS sampled every 10 s.
-      SCENARIO="bench/api/review.lua" DELAY_MS=$review_delay wrk -t2 -c"$CONNS" -d"${SOAK:-120}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/soak.txt" 2>&1 &
+      SCENARIO="bench/api/review.lua" DELAY_MS=$(( CONNS * 1000 / half_of[review] )) wrk -t2 -c"$CONNS" -d"${SOAK:-120}s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT" > "$WORK/soak.txt" 2>&1 &
       wrk_pid=$!; samples=""
       while kill -0 "$wrk_pid" 2>/dev/null; do sleep 10; samples="$samples $(( $(rss_kb) / 1024 ))"; done
       first=$(echo $samples | awk '{print $1}'); last=$(echo $samples | awk '{print $NF}')
       growth=$(awk -v a="$first" -v b="$last" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
       rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/soak.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/soak.txt")
       errs=$(grep -E "Non-2xx|Socket errors" "$WORK/soak.txt" | tr '\n' ' ' || true)
-      echo "$label | soak ${SOAK:-120}s review at 50% (${review_half} req/s) | ${rps} req/s | p99 ${p99} | ${errs:-no errors} | rss MB every 10 s:${samples} | growth first->last ${growth}%"
+      echo "$label | soak ${SOAK:-120}s review at 50% (${half_of[review]} req/s) | ${rps} req/s | p99 ${p99} | ${errs:-no errors} | rss MB every 10 s:${samples} | growth first->last ${growth}%"
     fi
   fi
   stop_service
