@@ -22,6 +22,8 @@ public sealed class ConfigurationTests
         config.CorsOrigins.Should().Equal(TeskiConfiguration.DefaultCorsOrigins);
         config.V2Rules.Should().BeEquivalentTo(new V2RuleSettings());
         config.LegacyRules.Should().BeEquivalentTo(new LegacyRuleSettings());
+        config.MaxConcurrentRequests.Should().Be(2 * Environment.ProcessorCount);
+        config.RequestQueueLimit.Should().Be(1000);
     }
 
     [Theory]
@@ -44,6 +46,10 @@ public sealed class ConfigurationTests
     [InlineData("TESKI_SRS_QUEUE_BACKOFF", "-3")]
     [InlineData("TESKI_ASYNC_DB_URL", "mysql://x/y")]
     [InlineData("TESKI_LEGACY_DB_URL", "sqlite://relative")]
+    [InlineData("TESKI_MAX_CONCURRENT_REQUESTS", "-1")]
+    [InlineData("TESKI_MAX_CONCURRENT_REQUESTS", "many")]
+    [InlineData("TESKI_REQUEST_QUEUE_LIMIT", "-5")]
+    [InlineData("TESKI_REQUEST_QUEUE_LIMIT", "1e3")]
     [InlineData("TESKI_CORS_ORIGINS", "teski.app")]
     [InlineData("TESKI_CORS_ORIGINS", "https://teski.app/path")]
     public void Malformed_value_names_its_variable(string variable, string value)

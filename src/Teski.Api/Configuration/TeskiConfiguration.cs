@@ -63,6 +63,23 @@ public sealed record TeskiConfiguration
     public double? ShadowReadFraction { get; init; }
 
     /// <summary>
+    /// <c>TESKI_MAX_CONCURRENT_REQUESTS</c>: API requests served at once by this instance; the rest wait in a FIFO
+    /// queue (<see cref="RequestQueueLimit"/>). 0 = no limit. Default <see cref="DefaultMaxConcurrentRequests"/>.
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; } = DefaultMaxConcurrentRequests;
+
+    /// <summary><c>TESKI_REQUEST_QUEUE_LIMIT</c>: API requests allowed to wait for a slot; beyond it, 503 with Retry-After.</summary>
+    public int RequestQueueLimit { get; init; } = DefaultRequestQueueLimit;
+
+    /// <summary>
+    /// Twice the processor count (4 on a 2-core machine): the database and this process share the cores, and more
+    /// requests in flight only add context switches and lock waits to every request's latency (ADR 0010).
+    /// </summary>
+    public static int DefaultMaxConcurrentRequests => 2 * System.Environment.ProcessorCount;
+
+    public const int DefaultRequestQueueLimit = 1000;
+
+    /// <summary>
     /// The HMAC key handed to the token library. Microsoft.IdentityModel refuses HS256 keys under 256 bits, but
     /// the legacy app may have signed with a shorter <c>SECRET_KEY</c> outside production. HMAC right-pads any
     /// key shorter than the hash block with zero bytes (RFC 2104), so padding to 32 bytes yields the same MACs
@@ -135,6 +152,8 @@ public sealed record TeskiConfiguration
             UsesDevelopmentKey = secret is null,
             CorsOrigins = CheckOrigins(env.List("TESKI_CORS_ORIGINS")) ?? DefaultCorsOrigins,
             TrustUserHeader = env.Bool("TESKI_TRUST_USER_HEADER", false),
+            MaxConcurrentRequests = env.Int("TESKI_MAX_CONCURRENT_REQUESTS", DefaultMaxConcurrentRequests, min: 0),
+            RequestQueueLimit = env.Int("TESKI_REQUEST_QUEUE_LIMIT", DefaultRequestQueueLimit, min: 0),
             ShadowReadFraction = env.String("TESKI_SHADOW_READ_FRACTION") is null ? null : CheckFraction(env.Double("TESKI_SHADOW_READ_FRACTION", 0, exclusiveMin: double.NegativeInfinity)),
         };
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mediator;
 using NodaTime;
 using Teski.Api.Auth;
+using Teski.Api.Hosting;
 using Teski.Application.Memory.LegacyQueue;
 using Teski.Application.Memory.LegacyReviewResult;
 using Teski.Application.Memory.LogLegacyMistake;
@@ -28,7 +29,7 @@ public sealed class LegacyMemoryEndpoints : IEndpointModule
 
         // "A non-integer or missing user id yields {"items": []} rather than an error": this one route resolves the
         // user_id query itself instead of the group's 403 check.
-        app.MapGroup("/api/v1/memory").WithTags("legacy").RequireAuthorization(AuthServices.UserPolicy)
+        app.MapGroup("/api/v1/memory").WithTags("legacy").RequireAuthorization(AuthServices.UserPolicy).LimitConcurrency()
             .MapGet("/next", NextResurfaced).Produces<ItemsResponse<ResurfaceItem>>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

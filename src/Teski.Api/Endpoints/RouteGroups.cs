@@ -1,12 +1,14 @@
 using System.Reflection;
 using Teski.Api.Auth;
 using Teski.Api.Errors;
+using Teski.Api.Hosting;
 
 namespace Teski.Api.Endpoints;
 
 /// <summary>
 /// The two API families. Business endpoints hang off these groups and inherit authentication, the
-/// <c>user_id</c> query check, the v2 flag / kill switch, and the problem responses in OpenAPI.
+/// <c>user_id</c> query check, the v2 flag / kill switch, the request limit (<see cref="RequestConcurrency"/>) and the
+/// problem responses in OpenAPI.
 /// </summary>
 public static class RouteGroups
 {
@@ -21,7 +23,7 @@ public static class RouteGroups
     /// or suffix the name with the prefix.
     /// </summary>
     public static IReadOnlyList<RouteGroupBuilder> MapV2Group(this IEndpointRouteBuilder app) =>
-        [.. V2Prefixes.Select(prefix => app.MapGroup(prefix).WithMetadata(V2EndpointMetadata.Instance).WithTags("memory-v2").RequireTeskiUser())];
+        [.. V2Prefixes.Select(prefix => app.MapGroup(prefix).WithMetadata(V2EndpointMetadata.Instance).WithTags("memory-v2").RequireTeskiUser().LimitConcurrency())];
 
     /// <summary>Maps the same endpoints on <c>/memory</c> and <c>/api/memory</c>.</summary>
     public static void MapV2(this IEndpointRouteBuilder app, Action<RouteGroupBuilder> map)
@@ -34,11 +36,11 @@ public static class RouteGroups
 
     /// <summary>The legacy family under <c>/api/v1</c>. <c>/leaderboards/...</c> sits at the root: use <see cref="MapLegacyRootGroup"/>.</summary>
     public static RouteGroupBuilder MapLegacyGroup(this IEndpointRouteBuilder app) =>
-        app.MapGroup(LegacyPrefix).WithTags("legacy").RequireTeskiUser();
+        app.MapGroup(LegacyPrefix).WithTags("legacy").RequireTeskiUser().LimitConcurrency();
 
     /// <summary>A legacy-family group at an arbitrary prefix (e.g. <c>/leaderboards</c>) with the same conventions.</summary>
     public static RouteGroupBuilder MapLegacyRootGroup(this IEndpointRouteBuilder app, string prefix) =>
-        app.MapGroup(prefix).WithTags("legacy").RequireTeskiUser();
+        app.MapGroup(prefix).WithTags("legacy").RequireTeskiUser().LimitConcurrency();
 
     /// <summary>Requires an authenticated subject and checks any <c>user_id</c> query parameter against it (403).</summary>
     public static TBuilder RequireTeskiUser<TBuilder>(this TBuilder builder)

@@ -40,6 +40,7 @@ public static class TeskiWebHost
         services.AddTeskiCors();
         services.AddTeskiHealth();
         services.AddTeskiOpenApi();
+        services.AddTeskiRequestConcurrency();
         services.AddTransient<IStartupTask, EnsureDataDirectories>();
         return services;
     }
@@ -54,6 +55,7 @@ public static class TeskiWebHost
         app.UseV2FamilyGate();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         return app;
     }
 

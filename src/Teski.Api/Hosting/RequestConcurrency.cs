@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Teski.Api.Configuration;
+
+namespace Teski.Api.Hosting;
+
+/// <summary>
+/// At most <see cref="TeskiConfiguration.MaxConcurrentRequests"/> API requests in flight per instance; the others wait
+/// their turn in arrival order, up to <see cref="TeskiConfiguration.RequestQueueLimit"/>, and beyond that get 503 with a
+/// problem body and <c>Retry-After</c>. ASP.NET Core's concurrency limiter on the API route groups (health, metrics
+/// and OpenAPI are not limited, so probes answer under load). Why a limit at all: ADR 0010.
+/// </summary>
+public static class RequestConcurrency
+{
+    public const string Policy = "teski-api";
+
+    /// <summary>Seconds a rejected client is told to wait.</summary>
+    public const int RetryAfterSeconds = 1;
+
+    public static IServiceCollection AddTeskiRequestConcurrency(this IServiceCollection services)
+    {
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<TeskiConfiguration>((options, configuration) =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status503ServiceUnavailable;
+            options.OnRejected = (context, _) =>
+            {
+                // The status code pages middleware writes the problem body for the empty 503.
+                context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                return ValueTask.CompletedTask;
+            };
+            var permits = configuration.MaxConcurrentRequests;
+            var queue = configuration.RequestQueueLimit;
+            options.AddPolicy(Policy, _ => permits == 0
+                ? RateLimitPartition.GetNoLimiter(string.Empty)
+                : RateLimitPartition.GetConcurrencyLimiter(string.Empty, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = permits,
+                    QueueLimit = queue,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                }));
+        });
+        return services;
+    }
+
+    /// <summary>Puts the endpoints of <paramref name="builder"/> under the instance's request limit.</summary>
+    public static TBuilder LimitConcurrency<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireRateLimiting(Policy);
+}
