@@ -77,5 +77,13 @@ for mode in simple prepared; do
     echo "pgbench ceiling ($mode) | $s | $(echo "$out" | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1) tps | latency avg $(echo "$out" | awk -F'= ' '/latency average/ {print $2}')"
   done
 done
-# The database's own tail at the paced rate: the same SQL at half the "v2 only" maximum (lib.sh pgbench_at_rate).
-for s in review next; do pgbench_at_rate "$s" "${half_of[$s]}"; done
+# The service runs at most TESKI_MAX_CONCURRENT_REQUESTS (default 2 x cores) requests at once, so it never has more
+# than that many transactions open: pgbench with that many clients is the stricter ceiling (fewer backends contend less
+# on 2 cores). Both are printed; the issue's ratio is against the same number of client connections as wrk.
+LIMIT=${TESKI_MAX_CONCURRENT_REQUESTS:-$(( 2 * $(nproc) ))}
+for s in review next; do
+  echo "pgbench ceiling (prepared, $LIMIT clients = the service's request limit) | $s | $(pgbench -n -M prepared -c "$LIMIT" -j 2 -T "$DURATION" -f "bench/api/pgbench-$s.sql" v2 2>&1 | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1) tps"
+done
+# The database's own tail at the paced rate: the same SQL at half the "v2 only" maximum (lib.sh pgbench_at_rate), with
+# wrk's 16 connections and with the service's request limit.
+for s in review next; do pgbench_at_rate "$s" "${half_of[$s]}"; CONNS=$LIMIT pgbench_at_rate "$s" "${half_of[$s]}" | sed "s/(prepared)/(prepared, $LIMIT clients)/"; done
