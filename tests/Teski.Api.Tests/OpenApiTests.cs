@@ -55,6 +55,7 @@ public sealed class OpenApiTests(V2DualWriteFixture fixture) : IClassFixture<V2D
             body.GetProperty("content").GetProperty("application/json").GetProperty("schema").EnumerateObject().Should().NotBeEmpty();
         }
         operation.GetProperty("responses").TryGetProperty("401", out _).Should().BeTrue($"{path} documents 401");
+        operation.GetProperty("responses").TryGetProperty("503", out _).Should().BeTrue($"{path} documents 503 (request queue full)");
     }
 
     [Fact]

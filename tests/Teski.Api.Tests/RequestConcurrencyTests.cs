@@ -32,6 +32,7 @@ public sealed class RequestConcurrencyTests
             rejected.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
             var problem = await rejected.Content.ReadFromJsonAsync<JsonElement>();
             problem.GetProperty("status").GetInt32().Should().Be(503);
+            problem.GetProperty("code").GetString().Should().Be("service_unavailable");
         }
         (await api.CreateClient().GetAsync("/health/live")).StatusCode.Should().Be(HttpStatusCode.OK);
 

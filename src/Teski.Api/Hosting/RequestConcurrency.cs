@@ -45,7 +45,12 @@ public static class RequestConcurrency
         return services;
     }
 
-    /// <summary>Puts the endpoints of <paramref name="builder"/> under the instance's request limit.</summary>
+    /// <summary>Puts the endpoints of <paramref name="builder"/> under the instance's request limit (and says so in OpenAPI).</summary>
     public static TBuilder LimitConcurrency<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder => builder.RequireRateLimiting(Policy);
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.RequireRateLimiting(Policy);
+        builder.ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return builder;
+    }
 }
