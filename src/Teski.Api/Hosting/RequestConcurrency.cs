@@ -31,16 +31,18 @@ public static class RequestConcurrency
                 context.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 return ValueTask.CompletedTask;
             };
-            var permits = configuration.MaxConcurrentRequests;
-            var queue = configuration.RequestQueueLimit;
-            options.AddPolicy(Policy, _ => permits == 0
+            // One partition for the whole instance, built once: the policy is asked for it on every request, and the
+            // middleware creates the limiter from it the first time only.
+            var limiterOptions = new ConcurrencyLimiterOptions
+            {
+                PermitLimit = configuration.MaxConcurrentRequests,
+                QueueLimit = configuration.RequestQueueLimit,
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            };
+            var partition = configuration.MaxConcurrentRequests == 0
                 ? RateLimitPartition.GetNoLimiter(string.Empty)
-                : RateLimitPartition.GetConcurrencyLimiter(string.Empty, _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = permits,
-                    QueueLimit = queue,
-                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                }));
+                : RateLimitPartition.GetConcurrencyLimiter(string.Empty, _ => limiterOptions);
+            options.AddPolicy(Policy, _ => partition);
         });
         return services;
     }
