@@ -79,8 +79,10 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
         store.WriteAsync(async db =>
         {
             var userId = V2RowMapping.V2Id(user);
-            // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking.
-            var (userRow, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct);
+            // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking. Tracked on
+            // SQLite only: on PostgreSQL the writes go as plain statements (V2ReviewWrites), not through the tracker.
+            var (userRow, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct,
+                track: V2Store.IsSqlite(db));
             if (userRow is null || row is null)
             {
                 return null;
@@ -90,7 +92,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var outcome = item.Review(grade, now, Guid.NewGuid());
             V2RowMapping.CopyState(item, row);
             var log = outcome.Log;
-            db.ReviewLogs.Add(new ReviewLogRow
+            var writes = new V2ReviewWrites(userRow, row, new ReviewLogRow
             {
                 Id = log.Id,
                 UserId = userId,
@@ -118,19 +120,20 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
             if (award is not null)
             {
-                V2ProgressWrites.AddXp(db, consent, userId, award, now);
+                writes.Add(V2ProgressWrites.XpRow(userId, award, now));
+                writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
             }
 
             var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);
             if (badge is not null)
             {
-                db.Badges.Add(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
-                V2ProgressWrites.AddEvent(db, consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now);
+                writes.Add(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
+                writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now));
             }
 
             var xp = award?.Total ?? 0;
-            V2ProgressWrites.AddEvent(db, consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now);
-            await db.SaveChangesAsync(ct);
+            writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
+            await writes.SaveAsync(db, ct);
             return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
                 FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);
         }, ct);

@@ -58,26 +58,30 @@ internal static class V2RowMapping
         user.V2Id ?? throw new InvalidOperationException("The v2 store needs a resolved v2 user id (call Users.ResolveAsync first).");
 
     /// <summary>
-    /// The user row, tracked, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
+    /// The user row, tracked (unless <paramref name="track"/> is false; SQLite always tracks), locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
     /// already excludes other writers). Taken first by every flow that reads and then rewrites per-user state
     /// (streak, today's count, the one item per concept), which serializes them per user. <c>FOR NO KEY UPDATE</c>, the
     /// lock PostgreSQL's own UPDATE takes: it excludes the other flows of the user just as well, but — unlike
     /// <c>FOR UPDATE</c> — not the foreign-key checks of other transactions' inserts that reference the row (the
     /// mirror's <c>legacy_user_map</c> row, another flow's log rows), which would otherwise queue behind it.
     /// </summary>
-    public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct)
+    public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct, bool track = true)
     {
         Forget<V2UserRow>(db, r => r.Id == userId);
         if (V2Store.IsSqlite(db))
         {
             return await db.Users.AsTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
         }
-        var rows = await db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR NO KEY UPDATE", userId).AsTracking().ToListAsync(ct);
+        var query = db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR NO KEY UPDATE", userId);
+        var rows = await (track ? query.AsTracking() : query.AsNoTracking()).ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 
-    /// <summary>The user's memory item by id or by concept, tracked and (PostgreSQL) locked; null when not the user's.</summary>
-    public static async Task<MemoryItemRow?> LockItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct)
+    /// <summary>
+    /// The user's memory item by id or by concept, tracked (as <see cref="LockUserAsync"/>) and (PostgreSQL) locked;
+    /// null when not the user's.
+    /// </summary>
+    public static async Task<MemoryItemRow?> LockItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
         if (memoryId is null && concept is null)
         {
@@ -90,9 +94,10 @@ internal static class V2RowMapping
                 ? await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.Id == id && m.UserId == userId, ct)
                 : await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.UserId == userId && m.Concept == concept, ct);
         }
-        var rows = memoryId is { } mid
-            ? await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR NO KEY UPDATE", mid, userId).AsTracking().ToListAsync(ct)
-            : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
+        var query = memoryId is { } mid
+            ? db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR NO KEY UPDATE", mid, userId)
+            : db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!);
+        var rows = await (track ? query.AsTracking() : query.AsNoTracking()).ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 
@@ -102,14 +107,15 @@ internal static class V2RowMapping
     /// PostgreSQL by id, the two <c>SELECT … FOR NO KEY UPDATE</c> go as one batch, so one round trip instead of two;
     /// the server runs them in order, so the user's lock is still taken first, and each returns its row as it is once
     /// its lock is held (READ COMMITTED). The rows are read here and attached unchanged, which tracks them as EF's own
-    /// query would. Item null when it is not the user's; both null when the user does not exist.
+    /// query would (not with <paramref name="track"/> false, for a caller that writes them itself). Item null when it is not the user's; both null when the user does not exist.
     /// </summary>
-    public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct)
+    public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(
+        V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
         if (V2Store.IsSqlite(db) || memoryId is null)
         {
-            var locked = await LockUserAsync(db, userId, ct);
-            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct));
+            var locked = await LockUserAsync(db, userId, ct, track);
+            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct, track));
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
         Forget<MemoryItemRow>(db, r => r.Id == memoryId);
@@ -164,6 +170,10 @@ internal static class V2RowMapping
         if (user is null)
         {
             return (null, null);
+        }
+        if (!track)
+        {
+            return (user, item);
         }
         db.Users.Attach(user);
         if (item is not null)
