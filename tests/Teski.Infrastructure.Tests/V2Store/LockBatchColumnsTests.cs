@@ -16,6 +16,7 @@ public sealed partial class LockBatchColumnsTests
     [Theory]
     [InlineData("LockUserSql", typeof(V2UserRow))]
     [InlineData("LockItemSql", typeof(MemoryItemRow))]
+    [InlineData("LockItemByConceptSql", typeof(MemoryItemRow))]
     public void The_lock_batch_selects_every_mapped_column(string constant, Type rowType)
     {
         using var db = V2DbContextFactory.Create(DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", "postgresql://nobody@127.0.0.1:1/none"));

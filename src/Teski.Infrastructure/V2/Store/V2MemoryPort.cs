@@ -22,9 +22,12 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
         store.WriteAsync(async db =>
         {
             var userId = V2RowMapping.V2Id(user);
-            // Serializes this user's writers, so concurrent first mistakes for a concept create one item, not a unique violation.
-            _ = await V2RowMapping.LockUserAsync(db, userId, ct)
-                ?? throw new InvalidOperationException($"v2 user {userId} does not exist");
+            // Serializes this user's writers, so concurrent first mistakes for a concept create one item, not a unique
+            // violation; the concept's item is locked with it (one round trip on PostgreSQL). Tracked on SQLite only:
+            // on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker.
+            var (locked, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, null, entry.Concept, ct, track: V2Store.IsSqlite(db));
+            _ = locked ?? throw new InvalidOperationException($"v2 user {userId} does not exist");
+            var writes = new V2RowWrites();
 
             // task_id is a foreign key: a task this store does not have for the user is dropped, not a failed write.
             var taskId = entry.TaskId is { } tid && await db.Tasks.AnyAsync(t => t.Id == tid && t.UserId == userId, ct) ? tid : (Guid?)null;
@@ -36,7 +39,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var carried = entry.LegacyMistakeId is not null && await db.Mistakes.AnyAsync(m => m.Id == mistakeId, ct);
             if (!carried)
             {
-                db.Mistakes.Add(new MistakeRow
+                writes.Insert(new MistakeRow
                 {
                     Id = mistakeId,
                     UserId = userId,
@@ -49,29 +52,31 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             }
 
             var settings = new SchedulerSettings(rules.SrsLeewayMinutes);
-            var row = await V2RowMapping.LockItemAsync(db, userId, null, entry.Concept, ct);
             if (row is null)
             {
                 var id = StableId.For("memoryitem", StableId.Canonical(userId) + ":" + entry.Concept);
                 row = V2RowMapping.ToRow(MemoryItem.ScheduleFromMistake(id, userId, entry.Concept, taskId, now, settings));
-                db.MemoryItems.Add(row);
+                writes.Insert(row);
             }
             else
             {
                 var item = V2RowMapping.ToDomain(row);
                 item.RescheduleForMistake(taskId, now, settings);
                 V2RowMapping.CopyState(item, row);
+                writes.UpdateSchedule(row);
             }
 
             // Only a native v2 log earns XP and analytics; a mirrored legacy mistake stores the fact alone
             // (migration-rules.md: the backfill writes mistake + item, nothing else, for legacy mistakes).
             if (entry.Origin == MistakeOrigin.V2)
             {
-                V2ProgressWrites.AddXp(db, user.AnalyticsConsent, userId, XpAward.ForMistake(), now);
-                V2ProgressWrites.AddEvent(db, user.AnalyticsConsent, userId, AnalyticsKinds.MistakeLogged,
-                    AnalyticsEvent.MistakeLoggedPayload(entry.Concept, entry.Subtype), now);
+                var award = XpAward.ForMistake();
+                writes.Insert(V2ProgressWrites.XpRow(userId, award, now));
+                writes.Insert(V2ProgressWrites.EventRow(user.AnalyticsConsent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
+                writes.Insert(V2ProgressWrites.EventRow(user.AnalyticsConsent, userId, AnalyticsKinds.MistakeLogged,
+                    AnalyticsEvent.MistakeLoggedPayload(entry.Concept, entry.Subtype), now));
             }
-            await db.SaveChangesAsync(ct);
+            await writes.SaveAsync(db, ct);
             return new MistakeLogged(null, mistakeId, row.Id, entry.Concept, entry.Subtype);
         }, ct);
 
@@ -80,7 +85,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
         {
             var userId = V2RowMapping.V2Id(user);
             // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking. Tracked on
-            // SQLite only: on PostgreSQL the writes go as plain statements (V2ReviewWrites), not through the tracker.
+            // SQLite only: on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker.
             var (userRow, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct,
                 track: V2Store.IsSqlite(db));
             if (userRow is null || row is null)
@@ -92,7 +97,10 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var outcome = item.Review(grade, now, Guid.NewGuid());
             V2RowMapping.CopyState(item, row);
             var log = outcome.Log;
-            var writes = new V2ReviewWrites(userRow, row, new ReviewLogRow
+            var writes = new V2RowWrites();
+            writes.UpdateSchedule(row);
+            writes.UpdateStreak(userRow);
+            writes.Insert(new ReviewLogRow
             {
                 Id = log.Id,
                 UserId = userId,
@@ -120,19 +128,19 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
             if (award is not null)
             {
-                writes.Add(V2ProgressWrites.XpRow(userId, award, now));
-                writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
+                writes.Insert(V2ProgressWrites.XpRow(userId, award, now));
+                writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
             }
 
             var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);
             if (badge is not null)
             {
-                writes.Add(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
-                writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now));
+                writes.Insert(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
+                writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now));
             }
 
             var xp = award?.Total ?? 0;
-            writes.Add(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
+            writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
             await writes.SaveAsync(db, ct);
             return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
                 FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);

@@ -16,19 +16,13 @@ internal static class V2ProgressWrites
         }
     }
 
-    /// <summary>An <c>xpevent</c> and its <c>xp.awarded</c> analytics event.</summary>
-    public static void AddXp(V2DbContext db, bool consent, Guid userId, XpAward award, Instant now)
-    {
-        db.XpEvents.Add(XpRow(userId, award, now));
-        AddEvent(db, consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now);
-    }
-
     /// <summary>The analytics row, or null when the user has not consented.</summary>
     public static AnalyticsEventRow? EventRow(bool consent, Guid? userId, string kind, IReadOnlyDictionary<string, object?> payload, Instant now) =>
         AnalyticsEvent.For(consent, Guid.NewGuid(), userId, kind, payload, now) is { } e
             ? new AnalyticsEventRow { Id = e.Id, UserId = e.UserId, Kind = e.Kind, Payload = e.PayloadJson, Ts = e.Ts }
             : null;
 
+    /// <summary>An <c>xpevent</c> row; its <c>xp.awarded</c> analytics event is the caller's (<see cref="EventRow"/>).</summary>
     public static XpEventRow XpRow(Guid userId, XpAward award, Instant now) =>
         new() { Id = Guid.NewGuid(), UserId = userId, Amount = award.Amount, Reason = award.Reason, Ts = now };
 }

@@ -103,29 +103,33 @@ internal static class V2RowMapping
 
     /// <summary>
     /// The user row and one of the user's memory items (by id, or else by concept), both tracked and locked, user
-    /// first — the review's read-modify-write: <see cref="LockUserAsync"/>, then <see cref="LockItemAsync"/>. On
-    /// PostgreSQL by id, the two <c>SELECT … FOR NO KEY UPDATE</c> go as one batch, so one round trip instead of two;
-    /// the server runs them in order, so the user's lock is still taken first, and each returns its row as it is once
-    /// its lock is held (READ COMMITTED). The rows are read here and attached unchanged, which tracks them as EF's own
-    /// query would (not with <paramref name="track"/> false, for a caller that writes them itself). Item null when it is not the user's; both null when the user does not exist.
+    /// first — the read-modify-write of a review or a mistake: <see cref="LockUserAsync"/>, then
+    /// <see cref="LockItemAsync"/>. On PostgreSQL, the two <c>SELECT … FOR NO KEY UPDATE</c> go as one batch, so one
+    /// round trip instead of two; the server runs them in order, so the user's lock is still taken first, and each
+    /// returns its row as it is once its lock is held (READ COMMITTED). The rows are read here and attached unchanged,
+    /// which tracks them as EF's own query would (not with <paramref name="track"/> false, for a caller that writes
+    /// them itself: <see cref="V2RowWrites"/>). Item null when it is not the user's (or there is none for the
+    /// concept); both null when the user does not exist.
     /// </summary>
     public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(
         V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
-        if (V2Store.IsSqlite(db) || memoryId is null)
+        if (V2Store.IsSqlite(db) || (memoryId is null && concept is null))
         {
             var locked = await LockUserAsync(db, userId, ct, track);
             return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct, track));
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
-        Forget<MemoryItemRow>(db, r => r.Id == memoryId);
+        Forget<MemoryItemRow>(db, r => r.UserId == userId && (memoryId != null ? r.Id == memoryId : r.Concept == concept));
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var batch = new NpgsqlBatch(connection)
         {
             Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
         };
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LockUserSql) { Parameters = { new() { Value = userId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = memoryId.Value }, new() { Value = userId } } });
+        batch.BatchCommands.Add(memoryId is { } id
+            ? new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = id }, new() { Value = userId } } }
+            : new NpgsqlBatchCommand(LockItemByConceptSql) { Parameters = { new() { Value = userId }, new() { Value = concept! } } });
         V2UserRow? user = null;
         MemoryItemRow? item = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -192,6 +196,10 @@ internal static class V2RowMapping
     private const string LockItemSql =
         "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses " +
         "FROM memoryitem WHERE id = $1 AND user_id = $2 FOR NO KEY UPDATE";
+
+    private const string LockItemByConceptSql =
+        "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses " +
+        "FROM memoryitem WHERE user_id = $1 AND concept = $2 FOR NO KEY UPDATE";
 
     /// <summary>
     /// Detaches already tracked copies: EF's identity resolution would otherwise return them with the values read
