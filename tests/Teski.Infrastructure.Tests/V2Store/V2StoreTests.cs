@@ -217,17 +217,23 @@ public sealed class V2StoreTests
         var user = await NewUserAsync(h);
         var logged = await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, V2Mistake("algebra"), T0, Rules, None));
 
+        // Past the fifth review too (the store counts the day's reviews only as far as the rule needs), then a
+        // second day: its own fifth review extends the streak.
         var streaks = new List<int>();
-        for (var i = 1; i <= 6; i++)
+        var firsts = new List<bool>();
+        foreach (var at in Enumerable.Range(1, 8).Select(i => T0 + Duration.FromMinutes(i))
+                     .Concat(Enumerable.Range(1, 5).Select(i => T0 + Duration.FromDays(1) + Duration.FromMinutes(i))))
         {
-            var r = await h.WithStoreAsync(s => s.Memory.ReviewAsync(user, ReviewTarget.Memory(logged.MemoryId!.Value), 3, T0 + Duration.FromMinutes(i), Rules, None));
+            var r = await h.WithStoreAsync(s => s.Memory.ReviewAsync(user, ReviewTarget.Memory(logged.MemoryId!.Value), 3, at, Rules, None));
             streaks.Add(r!.StreakDays);
+            firsts.Add(r.FirstReviewToday);
         }
 
-        streaks.Should().Equal(0, 0, 0, 0, 1, 1);
+        streaks.Should().Equal(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2);
+        firsts.Should().Equal(true, false, false, false, false, false, false, false, true, false, false, false, false);
         await using var db = h.NewContext();
         var row = await db.Users.SingleAsync();
-        (row.StreakDays, row.LastStreakAt).Should().Be((1, Instant.FromUtc(2026, 3, 10, 0, 0)));
+        (row.StreakDays, row.LastStreakAt).Should().Be((2, Instant.FromUtc(2026, 3, 11, 0, 0)));
     }
 
     [Theory]

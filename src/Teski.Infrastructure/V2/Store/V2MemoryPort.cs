@@ -119,7 +119,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var kind = NemesisBadge.KindFor(row.Concept);
             // Today's count, the badge check and the item's latest grades: one statement, before this review's rows.
             var reads = await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, kind, ct);
-            var earlierToday = reads.ReviewedInDay;
+            var earlierToday = reads.ReviewedInDay; // up to Streak.ReviewsPerDay: exact for both rules below
             var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
             userRow.StreakDays = streak.StreakDays;
             userRow.LastStreakAt = streak.LastStreakAt;
