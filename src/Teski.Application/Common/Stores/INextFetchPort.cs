@@ -14,7 +14,9 @@ public interface INextFetchPort
 {
     /// <summary>
     /// The capped due items and today's review count, with the fetch event recorded; null when this store cannot do it in
-    /// one statement here (then nothing was read or written, and the caller takes the two-step path).
+    /// one statement here (then nothing was read or written, and the caller takes the two-step path). The count may
+    /// stop at <paramref name="dailyCap"/>: the cap arithmetic (<c>DailyCap</c>) is all it is used for, and is the same
+    /// for any count at or above the cap.
     /// </summary>
     Task<DueReviews?> TakeNextAsync(UserIdentity user, int requested, int dailyCap, Instant now, CancellationToken ct);
 }

@@ -18,9 +18,12 @@ internal static class V2NextFetch
     // $1 user, $2/$3 the user's day [start, end), $4 now, $5 requested, $6 daily cap, $7 event id, $8 event kind,
     // $9 whether to record the event (the user's analytics consent).
     // The LIMIT is DailyCap.Limit(requested, cap, today): max(0, min(requested, cap - today)) (DailyCapSqlTests).
-    // The day's count comes back even when nothing is due (the LEFT JOIN keeps its one row).
+    // The day's count comes back even when nothing is due (the LEFT JOIN keeps its one row). It is counted up to the
+    // cap only (the LIMIT's arithmetic and the caller's remaining count are the same for any count at or above it):
+    // a full count read every review of the day, and grew with them over a load run (docs/benchmarks.md).
     internal const string Sql =
-        "WITH day AS (SELECT count(*)::int AS n FROM reviewlog WHERE user_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3), " +
+        "WITH day AS (SELECT count(*)::int AS n FROM (SELECT 1 FROM reviewlog WHERE user_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3 " +
+        "LIMIT greatest($6, 0)) AS r), " +
         "due AS (SELECT id, concept, due_at FROM memoryitem WHERE user_id = $1 AND due_at <= $4 ORDER BY due_at " +
         "LIMIT greatest(0, least($5, $6 - (SELECT n FROM day)))), " +
         "fetched AS (INSERT INTO analyticsevent (id, user_id, kind, payload, ts) " +
