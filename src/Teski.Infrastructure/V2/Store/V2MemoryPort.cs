@@ -70,9 +70,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             // (migration-rules.md: the backfill writes mistake + item, nothing else, for legacy mistakes).
             if (entry.Origin == MistakeOrigin.V2)
             {
-                var award = XpAward.ForMistake();
-                writes.Insert(V2ProgressWrites.XpRow(userId, award, now));
-                writes.Insert(V2ProgressWrites.EventRow(user.AnalyticsConsent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
+                V2ProgressWrites.AddXp(writes, user.AnalyticsConsent, userId, XpAward.ForMistake(), now);
                 writes.Insert(V2ProgressWrites.EventRow(user.AnalyticsConsent, userId, AnalyticsKinds.MistakeLogged,
                     AnalyticsEvent.MistakeLoggedPayload(entry.Concept, entry.Subtype), now));
             }
@@ -128,8 +126,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
             if (award is not null)
             {
-                writes.Insert(V2ProgressWrites.XpRow(userId, award, now));
-                writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
+                V2ProgressWrites.AddXp(writes, consent, userId, award, now);
             }
 
             var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);

@@ -22,7 +22,10 @@ internal static class V2ProgressWrites
             ? new AnalyticsEventRow { Id = e.Id, UserId = e.UserId, Kind = e.Kind, Payload = e.PayloadJson, Ts = e.Ts }
             : null;
 
-    /// <summary>An <c>xpevent</c> row; its <c>xp.awarded</c> analytics event is the caller's (<see cref="EventRow"/>).</summary>
-    public static XpEventRow XpRow(Guid userId, XpAward award, Instant now) =>
-        new() { Id = Guid.NewGuid(), UserId = userId, Amount = award.Amount, Reason = award.Reason, Ts = now };
+    /// <summary>An <c>xpevent</c> and its <c>xp.awarded</c> analytics event.</summary>
+    public static void AddXp(V2RowWrites writes, bool consent, Guid userId, XpAward award, Instant now)
+    {
+        writes.Insert(new XpEventRow { Id = Guid.NewGuid(), UserId = userId, Amount = award.Amount, Reason = award.Reason, Ts = now });
+        writes.Insert(EventRow(consent, userId, AnalyticsKinds.XpAwarded, AnalyticsEvent.XpAwardedPayload(award), now));
+    }
 }
