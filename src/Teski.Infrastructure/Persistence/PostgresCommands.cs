@@ -23,4 +23,18 @@ internal static class PostgresCommands
             Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
         };
     }
+
+    /// <summary>An empty batch on the context's connection and transaction, as <see cref="CreateAsync"/>: one round trip for several statements.</summary>
+    public static async Task<NpgsqlBatch> CreateBatchAsync(DatabaseFacade database, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            await database.OpenConnectionAsync(ct);
+        }
+        return new NpgsqlBatch(connection)
+        {
+            Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
+        };
+    }
 }

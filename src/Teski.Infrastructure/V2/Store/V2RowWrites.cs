@@ -1,7 +1,6 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.V2.Store;
 
@@ -15,7 +14,7 @@ namespace Teski.Infrastructure.V2.Store;
 /// </summary>
 internal sealed class V2RowWrites
 {
-    // The column lists name every column the EF model maps for the row (V2RowWritesColumnsTests checks).
+    // The column lists name every column the EF model maps for the row (PlainStatementColumnsTests checks).
     internal const string UpdateItemSql =
         "UPDATE memoryitem SET task_id = $2, ease = $3, \"interval\" = $4, due_at = $5, stability = $6, difficulty = $7, lapses = $8 WHERE id = $1";
     internal const string UpdateStreakSql = "UPDATE \"user\" SET streak_days = $2, last_streak_at = $3 WHERE id = $1";
@@ -30,7 +29,8 @@ internal sealed class V2RowWrites
     internal const string InsertEventSql = "INSERT INTO analyticsevent (id, user_id, kind, payload, ts) VALUES ($1, $2, $3, $4, $5)";
 
     private readonly List<object> _inserts = new(6);
-    private readonly List<object> _updates = new(2);
+    private V2UserRow? _streak;
+    private MemoryItemRow? _schedule;
 
     /// <summary>A new row: <see cref="MistakeRow"/>, <see cref="MemoryItemRow"/>, <see cref="ReviewLogRow"/>, <see cref="XpEventRow"/> or <see cref="BadgeRow"/>.</summary>
     public void Insert(object row) => _inserts.Add(row);
@@ -45,10 +45,10 @@ internal sealed class V2RowWrites
     }
 
     /// <summary>The locked item's schedule (every column a mistake or review may change) is written back.</summary>
-    public void UpdateSchedule(MemoryItemRow item) => _updates.Add(item);
+    public void UpdateSchedule(MemoryItemRow item) => _schedule = item;
 
     /// <summary>The locked user's streak is written back.</summary>
-    public void UpdateStreak(V2UserRow user) => _updates.Add(user);
+    public void UpdateStreak(V2UserRow user) => _streak = user;
 
     public async Task SaveAsync(V2DbContext db, CancellationToken ct)
     {
@@ -58,18 +58,21 @@ internal sealed class V2RowWrites
             await db.SaveChangesAsync(ct);
             return;
         }
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection())
-        {
-            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
-        };
+        await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
         // Updates first, in lock order (user, then item), then the inserts in the order they were added.
-        foreach (var row in _updates.OrderBy(r => r is V2UserRow ? 0 : 1).Concat(_inserts))
+        if (_streak is { } u)
+        {
+            batch.BatchCommands.Add(Command(UpdateStreakSql, u.Id, u.StreakDays, Nullable(u.LastStreakAt, NpgsqlDbType.TimestampTz)));
+        }
+        if (_schedule is { } s)
+        {
+            batch.BatchCommands.Add(Command(UpdateItemSql,
+                s.Id, Nullable(s.TaskId, NpgsqlDbType.Uuid), s.Ease, s.Interval, s.DueAt, s.Stability, s.Difficulty, s.Lapses));
+        }
+        foreach (var row in _inserts)
         {
             batch.BatchCommands.Add(row switch
             {
-                V2UserRow u => Command(UpdateStreakSql, u.Id, u.StreakDays, Nullable(u.LastStreakAt, NpgsqlDbType.TimestampTz)),
-                MemoryItemRow m when _updates.Contains(m) => Command(UpdateItemSql,
-                    m.Id, Nullable(m.TaskId, NpgsqlDbType.Uuid), m.Ease, m.Interval, m.DueAt, m.Stability, m.Difficulty, m.Lapses),
                 MemoryItemRow m => Command(InsertItemSql,
                     m.Id, m.UserId, Nullable(m.TaskId, NpgsqlDbType.Uuid), m.Concept, m.Ease, m.Interval, m.DueAt, m.Stability, m.Difficulty, m.Lapses),
                 MistakeRow k => Command(InsertMistakeSql,

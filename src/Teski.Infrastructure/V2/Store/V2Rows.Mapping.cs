@@ -1,10 +1,10 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
 using Npgsql;
 using Teski.Application.Common.Stores;
 using Teski.Domain.Memory;
 using Teski.Domain.Users;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.V2.Store;
 
@@ -58,30 +58,26 @@ internal static class V2RowMapping
         user.V2Id ?? throw new InvalidOperationException("The v2 store needs a resolved v2 user id (call Users.ResolveAsync first).");
 
     /// <summary>
-    /// The user row, tracked (unless <paramref name="track"/> is false; SQLite always tracks), locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
+    /// The user row, tracked, locked for the rest of the transaction on PostgreSQL (SQLite's IMMEDIATE transaction
     /// already excludes other writers). Taken first by every flow that reads and then rewrites per-user state
     /// (streak, today's count, the one item per concept), which serializes them per user. <c>FOR NO KEY UPDATE</c>, the
     /// lock PostgreSQL's own UPDATE takes: it excludes the other flows of the user just as well, but — unlike
     /// <c>FOR UPDATE</c> — not the foreign-key checks of other transactions' inserts that reference the row (the
     /// mirror's <c>legacy_user_map</c> row, another flow's log rows), which would otherwise queue behind it.
     /// </summary>
-    public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct, bool track = true)
+    public static async Task<V2UserRow?> LockUserAsync(V2DbContext db, Guid userId, CancellationToken ct)
     {
         Forget<V2UserRow>(db, r => r.Id == userId);
         if (V2Store.IsSqlite(db))
         {
             return await db.Users.AsTracking().FirstOrDefaultAsync(u => u.Id == userId, ct);
         }
-        var query = db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR NO KEY UPDATE", userId);
-        var rows = await (track ? query.AsTracking() : query.AsNoTracking()).ToListAsync(ct);
+        var rows = await db.Users.FromSqlRaw("SELECT * FROM \"user\" WHERE id = {0} FOR NO KEY UPDATE", userId).AsTracking().ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 
-    /// <summary>
-    /// The user's memory item by id or by concept, tracked (as <see cref="LockUserAsync"/>) and (PostgreSQL) locked;
-    /// null when not the user's.
-    /// </summary>
-    public static async Task<MemoryItemRow?> LockItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
+    /// <summary>The user's memory item by id or by concept, tracked and (PostgreSQL) locked; null when not the user's.</summary>
+    public static async Task<MemoryItemRow?> LockItemAsync(V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct)
     {
         if (memoryId is null && concept is null)
         {
@@ -94,10 +90,9 @@ internal static class V2RowMapping
                 ? await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.Id == id && m.UserId == userId, ct)
                 : await db.MemoryItems.AsTracking().FirstOrDefaultAsync(m => m.UserId == userId && m.Concept == concept, ct);
         }
-        var query = memoryId is { } mid
-            ? db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR NO KEY UPDATE", mid, userId)
-            : db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!);
-        var rows = await (track ? query.AsTracking() : query.AsNoTracking()).ToListAsync(ct);
+        var rows = memoryId is { } mid
+            ? await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE id = {0} AND user_id = {1} FOR NO KEY UPDATE", mid, userId).AsTracking().ToListAsync(ct)
+            : await db.MemoryItems.FromSqlRaw("SELECT * FROM memoryitem WHERE user_id = {0} AND concept = {1} FOR NO KEY UPDATE", userId, concept!).AsTracking().ToListAsync(ct);
         return rows.FirstOrDefault();
     }
 
@@ -107,29 +102,31 @@ internal static class V2RowMapping
     /// <see cref="LockItemAsync"/>. On PostgreSQL, the two <c>SELECT … FOR NO KEY UPDATE</c> go as one batch, so one
     /// round trip instead of two; the server runs them in order, so the user's lock is still taken first, and each
     /// returns its row as it is once its lock is held (READ COMMITTED). The rows are read here and attached unchanged,
-    /// which tracks them as EF's own query would (not with <paramref name="track"/> false, for a caller that writes
-    /// them itself: <see cref="V2RowWrites"/>). Item null when it is not the user's (or there is none for the
-    /// concept); both null when the user does not exist.
+    /// which tracks them as EF's own query would; with <paramref name="track"/> false they are not attached, for a
+    /// caller that writes them itself (<see cref="V2RowWrites"/>). SQLite always tracks. Item null when it is not the
+    /// user's, when there is none for the concept, or when neither id nor concept is given; both null when the user
+    /// does not exist.
     /// </summary>
     public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(
         V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
-        if (V2Store.IsSqlite(db) || (memoryId is null && concept is null))
+        if (V2Store.IsSqlite(db))
         {
-            var locked = await LockUserAsync(db, userId, ct, track);
-            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct, track));
+            var locked = await LockUserAsync(db, userId, ct);
+            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct));
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
         Forget<MemoryItemRow>(db, r => r.UserId == userId && (memoryId != null ? r.Id == memoryId : r.Concept == concept));
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            Transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction(),
-        };
+        await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(LockUserSql) { Parameters = { new() { Value = userId } } });
-        batch.BatchCommands.Add(memoryId is { } id
-            ? new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = id }, new() { Value = userId } } }
-            : new NpgsqlBatchCommand(LockItemByConceptSql) { Parameters = { new() { Value = userId }, new() { Value = concept! } } });
+        if (memoryId is { } id)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = id }, new() { Value = userId } } });
+        }
+        else if (concept is not null)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemByConceptSql) { Parameters = { new() { Value = userId }, new() { Value = concept } } });
+        }
         V2UserRow? user = null;
         MemoryItemRow? item = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
@@ -153,8 +150,7 @@ internal static class V2RowMapping
                     IsInstitutionAdmin = reader.GetBoolean(12),
                 };
             }
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct))
+            if (await reader.NextResultAsync(ct) && await reader.ReadAsync(ct))
             {
                 item = new MemoryItemRow
                 {
@@ -188,18 +184,17 @@ internal static class V2RowMapping
     }
 
     // The columns in the order LockUserAndItemAsync reads them: every mapped column of the two row types (a column
-    // added to V2UserRow or MemoryItemRow must be added here and read above; LockBatchColumnsTests checks; ADR 0009).
+    // added to V2UserRow or MemoryItemRow must be added here and read above; PlainStatementColumnsTests checks; ADR 0009).
     private const string LockUserSql =
         "SELECT id, created_at, timezone, display_name, email, streak_days, last_streak_at, persona, is_pro, pro_until, " +
         "institution_id, analytics_consent, is_institution_admin FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE";
 
-    private const string LockItemSql =
-        "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses " +
-        "FROM memoryitem WHERE id = $1 AND user_id = $2 FOR NO KEY UPDATE";
+    private const string LockItemSql = SelectItem + "id = $1 AND user_id = $2 FOR NO KEY UPDATE";
 
-    private const string LockItemByConceptSql =
-        "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses " +
-        "FROM memoryitem WHERE user_id = $1 AND concept = $2 FOR NO KEY UPDATE";
+    private const string LockItemByConceptSql = SelectItem + "user_id = $1 AND concept = $2 FOR NO KEY UPDATE";
+
+    private const string SelectItem =
+        "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses FROM memoryitem WHERE ";
 
     /// <summary>
     /// Detaches already tracked copies: EF's identity resolution would otherwise return them with the values read
