@@ -77,6 +77,34 @@ public class MirrorResilienceTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_periodic_pass_leaves_a_fresh_record_to_its_worker_and_takes_it_once_it_has_settled(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        var fact = new MistakeFact(new UserIdentity(41, null, "UTC", true, null), h.Clock.GetCurrentInstant(),
+            new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, "skill:5", null, 5, null, "other", null, "legacy:other", "{}", null));
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
+            await using var tx = await primary.BeginAsync(CancellationToken.None);
+            await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        var dispatcher = h.Services.GetRequiredService<MirrorDispatcher>();
+        var settle = MirrorBackgroundService.SweepSettle;
+
+        h.Clock.Advance(settle - Duration.FromMilliseconds(1));
+        (await dispatcher.DrainAsync(streams: null, 500, CancellationToken.None, settle)).Should().Be(0, "the record is due, but not for the settle time yet");
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL AND attempts = 0")).Should().Be(1, "not even claimed");
+
+        h.Clock.Advance(Duration.FromMilliseconds(1));
+        (await dispatcher.DrainAsync(streams: null, 500, CancellationToken.None, settle)).Should().Be(1);
+        (await h.CountAsync(StoreKind.V2, "mistake", "concept = 'skill:5'")).Should().Be(1);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task A_record_left_behind_by_a_crash_before_the_mirror_is_applied_exactly_once_on_restart(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,19 @@ public sealed class MirrorBackgroundService(
     /// anyway, and reads come from the primary.
     /// </summary>
     public static readonly TimeSpan CoalesceWindow = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How long a record has been due before the periodic pass takes it. A fresh record is the signalled worker's: when
+    /// the pass claimed those too (it loops at once while it finds work), a dual-write mistake at 500 req/s ran about 19
+    /// passes a second, each a claim over every stream (about 1 ms of PostgreSQL time) plus the gauge queries, racing the
+    /// worker for the same records in smaller batches (docs/benchmarks.md). Records no signal covers (a dropped signal,
+    /// a crash, another instance's, a retry after its backoff) wait this much longer.
+    /// </summary>
+    public static readonly Duration SweepSettle = Duration.FromSeconds(1);
+
+    /// <summary>How often the backlog gauges are read at most (three queries over the pending records; measured on the
+    /// monotonic clock).</summary>
+    public static readonly TimeSpan GaugeInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Records one signal applies at most (the stream's backlog, in order), before the worker takes the next signals.</summary>
     private const int PerSignal = 16;
@@ -94,9 +108,11 @@ public sealed class MirrorBackgroundService(
         }
     }
 
-    /// <summary>Every due record of every stream, and the backlog gauges.</summary>
+    /// <summary>Every record of every stream due for <see cref="SweepSettle"/>, and the backlog gauges.</summary>
     private async Task SweepAsync(CancellationToken stoppingToken)
     {
+        long? observedAt = null;
+        long pending = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var applied = 0;
@@ -105,16 +121,20 @@ public sealed class MirrorBackgroundService(
                 await using (var scope = scopes.CreateAsyncScope())
                 {
                     var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
+                    if (observedAt is not { } at || Stopwatch.GetElapsedTime(at) >= GaugeInterval)
+                    {
+                        var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
+                        metrics.BacklogObserved(status.Pending, status.OldestAge?.TotalSeconds ?? 0);
+                        (observedAt, pending) = (Stopwatch.GetTimestamp(), status.Pending);
+                    }
                     // Also without a mirror: records left from a dual-write stage still go to the other store.
-                    var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
-                    metrics.BacklogObserved(status.Pending, status.OldestAge?.TotalSeconds ?? 0);
-                    if (router.Mirror is null && status.Pending == 0)
+                    if (router.Mirror is null && pending == 0)
                     {
                         await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
                         continue;
                     }
                 }
-                applied = await dispatcher.DrainAsync(stream: null, max: 500, stoppingToken);
+                applied = await dispatcher.DrainAsync(streams: null, max: 500, stoppingToken, SweepSettle);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -33,9 +33,11 @@ public sealed class MirrorDispatcher(
     /// how many were applied. Never throws for a mirror failure. Each claim's records (the streams' heads) are applied
     /// in one mirror transaction and marked applied with one statement, so the mirror's fixed cost per record (claim,
     /// BEGIN/COMMIT, mark) is shared by the batch under load; a batch that fails is applied again one record at a
-    /// time, so one bad record backs off alone and never holds up the others.
+    /// time, so one bad record backs off alone and never holds up the others. <paramref name="settle"/> leaves out the
+    /// records that became due less than that long ago (a fresh record is due when written): the periodic pass leaves
+    /// them to the worker their request signalled, instead of claiming them first in small batches of its own.
     /// </summary>
-    public async Task<int> DrainAsync(IReadOnlyCollection<string>? streams, int max, CancellationToken ct)
+    public async Task<int> DrainAsync(IReadOnlyCollection<string>? streams, int max, CancellationToken ct, Duration settle = default)
     {
         var applied = 0;
         while (applied < max && !ct.IsCancellationRequested)
@@ -45,7 +47,8 @@ public sealed class MirrorDispatcher(
             await using (var claimScope = scopes.CreateAsyncScope())
             {
                 var router = claimScope.ServiceProvider.GetRequiredService<IStoreRouter>();
-                batch = await router.Primary.Backlog.ClaimDueAsync(wanted, clock.GetCurrentInstant(), Lease, streams, ct);
+                // Due by `now - settle`, leased until `now + Lease`.
+                batch = await router.Primary.Backlog.ClaimDueAsync(wanted, clock.GetCurrentInstant() - settle, Lease + settle, streams, ct);
             }
             if (batch.Count == 0)
             {
