@@ -82,13 +82,7 @@ public class MirrorResilienceTests
         await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
         var fact = new MistakeFact(new UserIdentity(41, null, "UTC", true, null), h.Clock.GetCurrentInstant(),
             new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, "skill:5", null, 5, null, "other", null, "legacy:other", "{}", null));
-        await using (var scope = h.Services.CreateAsyncScope())
-        {
-            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await using var tx = await primary.BeginAsync(CancellationToken.None);
-            await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        await MirrorBatchTestSupport.EnqueueAsync(h, [(fact, fact.Stream)], h.Clock.GetCurrentInstant());
         var dispatcher = h.Services.GetRequiredService<MirrorDispatcher>();
         var settle = MirrorBackgroundService.SweepSettle;
 
@@ -111,13 +105,7 @@ public class MirrorResilienceTests
         // A backlog record written in the primary's transaction, but the process died before mirroring it.
         var fact = new MistakeFact(new UserIdentity(31, null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
             new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, "skill:4", null, 4, null, "other", null, "legacy:other", "{}", null));
-        await using (var scope = h.Services.CreateAsyncScope())
-        {
-            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await using var tx = await primary.BeginAsync(CancellationToken.None);
-            await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        await MirrorBatchTestSupport.EnqueueAsync(h, [(fact, fact.Stream)], h.Clock.GetCurrentInstant());
 
         // "Restart": a fresh service provider over the same stores runs the dispatcher, twice.
         var restarted = h.WithStage(RolloutStage.DualWriteLegacyPrimary);
@@ -141,18 +129,10 @@ public class MirrorResilienceTests
     public async Task Two_dispatchers_draining_the_same_backlog_apply_each_record_once(DatabaseProvider provider)
     {
         await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
-        await using (var scope = h.Services.CreateAsyncScope())
-        {
-            var primary = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Primary;
-            await using var tx = await primary.BeginAsync(CancellationToken.None);
-            for (var i = 0; i < 40; i++)
-            {
-                var fact = new MistakeFact(new UserIdentity(100 + (i % 5), null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
-                    new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, $"c-{i}", $"c-{i}", null, null, "other", null, "legacy:other", "{}", null));
-                await primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), h.Clock.GetCurrentInstant(), CancellationToken.None);
-            }
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        var facts = Enumerable.Range(0, 40).Select(i => new MistakeFact(
+            new UserIdentity(100 + (i % 5), null, "Europe/Helsinki", true, null), h.Clock.GetCurrentInstant(),
+            new Memory.MistakeEntry(Memory.MistakeOrigin.Legacy, $"c-{i}", $"c-{i}", null, null, "other", null, "legacy:other", "{}", null)));
+        await MirrorBatchTestSupport.EnqueueAsync(h, facts.Select(f => ((MirrorFact)f, f.Stream)), h.Clock.GetCurrentInstant());
         var other = h.WithStage(RolloutStage.DualWriteLegacyPrimary);
         try
         {
