@@ -238,6 +238,29 @@ public sealed class V2StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_review_counts_the_day_in_the_zone_the_locked_user_row_has_not_the_one_it_was_resolved_with(string provider)
+    {
+        // PostgreSQL reads the day's reviews in the lock's round trip, for the day of the zone the caller resolved the
+        // user with; a zone changed since then must not count another day's reviews.
+        await using var h = await V2StoreHarness.CreateAsync(provider);
+        var resolved = await NewUserAsync(h); // UTC
+        var logged = await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(resolved, V2Mistake("algebra"), T0, Rules, None));
+        await using (var db = h.NewContext())
+        {
+            await db.Users.Where(u => u.Id == resolved.V2Id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Timezone, "Pacific/Kiritimati")); // UTC+14
+        }
+        var item = ReviewTarget.Memory(logged.MemoryId!.Value);
+
+        // 08:01 UTC is 22:01 on 10 March in Kiritimati; 11:00 UTC is 01:00 on 11 March there, while still 10 March in UTC.
+        var first = await h.WithStoreAsync(s => s.Memory.ReviewAsync(resolved, item, 4, T0 + Duration.FromMinutes(1), Rules, None));
+        var nextLocalDay = await h.WithStoreAsync(s => s.Memory.ReviewAsync(resolved, item, 4, T0 + Duration.FromHours(3), Rules, None));
+        var sameLocalDay = await h.WithStoreAsync(s => s.Memory.ReviewAsync(resolved, item, 4, T0 + Duration.FromHours(4), Rules, None));
+
+        (first!.FirstReviewToday, nextLocalDay!.FirstReviewToday, sameLocalDay!.FirstReviewToday).Should().Be((true, true, false));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Two_lapses_then_three_reviews_of_grade_four_or_more_earn_the_nemesis_badge_once(string provider)
     {
         await using var h = await V2StoreHarness.CreateAsync(provider);

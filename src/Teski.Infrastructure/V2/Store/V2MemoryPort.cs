@@ -83,9 +83,12 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
         {
             var userId = V2RowMapping.V2Id(user);
             // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking. Tracked on
-            // SQLite only: on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker.
-            var (userRow, row) = await V2RowMapping.LockUserAndItemAsync(db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, ct,
-                track: V2Store.IsSqlite(db));
+            // SQLite only: on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker. On
+            // PostgreSQL the reads below come back from the same round trip, for the day of the zone the user was
+            // resolved with.
+            var guessedDay = V2Today.For(user, now);
+            var (userRow, row, prefetched) = await V2RowMapping.LockUserAndItemAsync(
+                db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, guessedDay, ct, track: V2Store.IsSqlite(db));
             if (userRow is null || row is null)
             {
                 return null;
@@ -115,8 +118,11 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             var domainUser = V2RowMapping.ToDomain(userRow);
             var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
             var kind = NemesisBadge.KindFor(row.Concept);
-            // Today's count, the badge check and the item's latest grades: one statement, before this review's rows.
-            var reads = await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, kind, ct);
+            // Today's count, the badge check and the item's latest grades: one statement, before this review's rows;
+            // read with the locks unless the locked row's zone makes another day (a zone changed since the resolve).
+            var reads = prefetched is not null && (start, end) == guessedDay
+                ? prefetched
+                : await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, kind, ct);
             var earlierToday = reads.ReviewedInDay; // up to Streak.ReviewsPerDay: exact for both rules below
             var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
             userRow.StreakDays = streak.StreakDays;

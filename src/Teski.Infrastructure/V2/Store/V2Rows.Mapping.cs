@@ -110,10 +110,25 @@ internal static class V2RowMapping
     public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(
         V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
+        var (user, item, _) = await LockUserAndItemAsync(db, userId, memoryId, concept, reviewDay: null, ct, track);
+        return (user, item);
+    }
+
+    /// <summary>
+    /// As above; on PostgreSQL, with <paramref name="reviewDay"/> given, the review's reads
+    /// (<see cref="V2HotQueries.ReviewReadsAsync"/>: the user's reviews in that range, the item's badge and latest
+    /// grades) run as a third statement of the same round trip, after the locks, and come back as <c>Reads</c>. The
+    /// range is the caller's guess at the user's day (from the zone it resolved the user with); the caller checks it
+    /// against the locked row's zone and reads again when they differ. Null reads on SQLite, or when a row is missing.
+    /// </summary>
+    public static async Task<(V2UserRow? User, MemoryItemRow? Item, ReviewReadColumns? Reads)> LockUserAndItemAsync(
+        V2DbContext db, Guid userId, Guid? memoryId, string? concept, (Instant Start, Instant End)? reviewDay, CancellationToken ct,
+        bool track = true)
+    {
         if (V2Store.IsSqlite(db))
         {
             var locked = await LockUserAsync(db, userId, ct);
-            return locked is null ? (null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct));
+            return locked is null ? (null, null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct), null);
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
         Forget<MemoryItemRow>(db, r => r.UserId == userId && (memoryId != null ? r.Id == memoryId : r.Concept == concept));
@@ -127,8 +142,24 @@ internal static class V2RowMapping
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemByConceptSql) { Parameters = { new() { Value = userId }, new() { Value = concept } } });
         }
+        var withReads = reviewDay is not null && (memoryId is not null || concept is not null);
+        if (withReads)
+        {
+            var (start, end) = reviewDay!.Value;
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(memoryId is null ? ReviewReadsByConceptSql : ReviewReadsSql)
+            {
+                Parameters =
+                {
+                    new() { Value = userId },
+                    new() { Value = start },
+                    new() { Value = end },
+                    new() { Value = (object?)memoryId ?? concept! },
+                },
+            });
+        }
         V2UserRow? user = null;
         MemoryItemRow? item = null;
+        ReviewReadColumns? reads = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -166,21 +197,28 @@ internal static class V2RowMapping
                     Lapses = reader.GetInt32(9),
                 };
             }
+            if (withReads && await reader.NextResultAsync(ct) && await reader.ReadAsync(ct))
+            {
+                reads = new ReviewReadColumns(
+                    reader.GetInt32(0),
+                    reader.GetBoolean(1),
+                    reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt32(3));
+            }
         }
         if (user is null)
         {
-            return (null, null);
+            return (null, null, null);
         }
-        if (!track)
+        if (track)
         {
-            return (user, item);
+            db.Users.Attach(user);
+            if (item is not null)
+            {
+                db.MemoryItems.Attach(item);
+            }
         }
-        db.Users.Attach(user);
-        if (item is not null)
-        {
-            db.MemoryItems.Attach(item);
-        }
-        return (user, item);
+        return (user, item, item is null ? null : reads);
     }
 
     // The columns in the order LockUserAndItemAsync reads them: every mapped column of the two row types (a column
@@ -192,6 +230,21 @@ internal static class V2RowMapping
     private const string LockItemSql = SelectItem + "id = $1 AND user_id = $2 FOR NO KEY UPDATE";
 
     private const string LockItemByConceptSql = SelectItem + "user_id = $1 AND concept = $2 FOR NO KEY UPDATE";
+
+    // The review's reads as V2HotQueries.ReviewReads phrases them (its plan: the day's reviews of the user counted up to
+    // Streak.ReviewsPerDay, the badge of the item's concept, the item's two latest grades), over the item row the
+    // statement before locked: by id (and user), or by the user's concept.
+    private static readonly string ReviewReadsSelect =
+        "SELECT (SELECT count(*)::int FROM (SELECT 1 FROM reviewlog AS r WHERE r.user_id = $1 AND r.reviewed_at >= $2 " +
+        $"AND r.reviewed_at < $3 LIMIT {Streak.ReviewsPerDay}) AS r0), " +
+        $"EXISTS (SELECT 1 FROM badge AS b WHERE b.user_id = $1 AND b.kind = '{Domain.Analytics.NemesisBadge.KindPrefix}' || i.concept), " +
+        "(SELECT r.grade FROM reviewlog AS r WHERE r.memory_id = i.id ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1), " +
+        "(SELECT r.grade FROM reviewlog AS r WHERE r.memory_id = i.id ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1 OFFSET 1) " +
+        "FROM memoryitem AS i WHERE ";
+
+    private static readonly string ReviewReadsSql = ReviewReadsSelect + "i.id = $4 AND i.user_id = $1";
+
+    private static readonly string ReviewReadsByConceptSql = ReviewReadsSelect + "i.user_id = $1 AND i.concept = $4";
 
     private const string SelectItem =
         "SELECT id, user_id, task_id, concept, ease, \"interval\", due_at, stability, difficulty, lapses FROM memoryitem WHERE ";
