@@ -84,6 +84,24 @@ public sealed class V2StoreTests
             .Should().Be(new UserIdentity(45, mirrored, "Europe/Helsinki", false, null));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_mapped_legacy_id_resolves_to_the_user_row_as_stored(string provider)
+    {
+        // PostgreSQL reads the map and the row in one statement: every field of the identity comes from the row.
+        await using var h = await V2StoreHarness.CreateAsync(provider);
+        var created = await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.Legacy(42), null, create: true, T0, None));
+        await using (var db = h.NewContext())
+        {
+            await db.Users.Where(u => u.Id == created!.V2Id).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Timezone, "Asia/Tokyo").SetProperty(r => r.AnalyticsConsent, false).SetProperty(r => r.Persona, "coach"));
+        }
+
+        var expected = new UserIdentity(42, StableId.For("user", 42), "Asia/Tokyo", false, "coach");
+        (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.Legacy(42), null, create: true, T0, None))).Should().Be(expected);
+        (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.Legacy(42), null, create: false, T0, None))).Should().Be(expected);
+    }
+
     // ---- mistakes ----
 
     [Theory]

@@ -67,6 +67,38 @@ internal static class V2HotQueries
             reader.IsDBNull(2) ? null : reader.GetString(2));
     }
 
+    // A legacy id's user through legacy_user_map, in one statement (PostgreSQL): every legacy endpoint's request resolves
+    // its user so, and took two round trips (the map, then the row).
+    private const string UserByLegacyIdOnPostgresSql =
+        "SELECT u.id, u.timezone, u.analytics_consent, u.persona FROM legacy_user_map AS m " +
+        "JOIN \"user\" AS u ON u.id = m.user_id WHERE m.legacy_user_id = $1";
+
+    /// <summary>
+    /// The user <c>legacy_user_map</c> maps <paramref name="legacyId"/> to, as <see cref="UserAsync"/> reads a v2 id's
+    /// user; null when the id is not mapped (or the map points at no row: the caller's slower path reports that).
+    /// PostgreSQL only: null on SQLite, where the caller's two in-process queries cost no round trip.
+    /// </summary>
+    public static async Task<UserIdentity?> UserByLegacyIdAsync(V2DbContext db, int legacyId, CancellationToken ct)
+    {
+        if (db is not PostgresV2DbContext)
+        {
+            return null;
+        }
+        await using var command = await PostgresCommands.CreateAsync(db.Database, UserByLegacyIdOnPostgresSql, ct);
+        command.Parameters.Add(new NpgsqlParameter { Value = legacyId });
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return new UserIdentity(
+            legacyId,
+            reader.GetGuid(0),
+            reader.GetString(1),
+            reader.GetBoolean(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3));
+    }
+
     /// <summary>
     /// Up to <paramref name="limit"/> items due at <paramref name="now"/>, earliest first, each carrying the count of
     /// the user's reviews in [<paramref name="dayStart"/>, <paramref name="dayEnd"/>): one statement instead of two

@@ -86,6 +86,11 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
 
         var legacyId = user.LegacyId ?? throw new ArgumentException("empty user ref", nameof(user));
         var key = MapKey(legacyId);
+        if (await V2HotQueries.UserByLegacyIdAsync(db, key, ct) is { } known)
+        {
+            // The common case on PostgreSQL, a mapped legacy id: the map and the row in one round trip.
+            return known;
+        }
         var mapped = await db.LegacyUserMaps.AsNoTracking()
             .Where(m => m.LegacyUserId == key)
             .Select(m => (Guid?)m.UserId)
