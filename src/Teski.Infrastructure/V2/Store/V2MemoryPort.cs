@@ -117,12 +117,11 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
             var domainUser = V2RowMapping.ToDomain(userRow);
             var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
-            var kind = NemesisBadge.KindFor(row.Concept);
             // Today's count, the badge check and the item's latest grades: one statement, before this review's rows;
             // read with the locks unless the locked row's zone makes another day (a zone changed since the resolve).
             var reads = prefetched is not null && (start, end) == guessedDay
                 ? prefetched
-                : await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, kind, ct);
+                : await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, NemesisBadge.KindFor(row.Concept), ct);
             var earlierToday = reads.ReviewedInDay; // up to Streak.ReviewsPerDay: exact for both rules below
             var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
             userRow.StreakDays = streak.StreakDays;
