@@ -16,7 +16,7 @@ for round in $(seq 1 ${ROUNDS:-1}); do
 for arg in "$@"; do
   dll=${arg%%,*}; envs=(); [ "$arg" != "$dll" ] && IFS=, read -ra envs <<< "${arg#*,}"
   dual=${DUAL:-true}; e2=(AB_PACED=1); for e in "${envs[@]}"; do if [ "$e" = V2ONLY ]; then dual=false; elif [ "$e" = GENERIC ]; then e2+=("TESKI_LEGACY_DB_URL=Host=127.0.0.1;Port=$PORT;Database=legacy;Username=postgres;Options='-c plan_cache_mode=force_generic_plan'" "TESKI_ASYNC_DB_URL=Host=127.0.0.1;Port=$PORT;Database=v2;Username=postgres;Options='-c plan_cache_mode=force_generic_plan'"); else e2+=("$e"); fi; done
-  fresh_dbs; DLL=$dll start_service $dual "${e2[@]}"
+  DLL=$dll fresh_dbs; DLL=$dll start_service $dual "${e2[@]}"
   wrk -t2 -c16 -d${WARM:-120}s -s bench/api/$S.lua "http://127.0.0.1:$API_PORT" >/dev/null 2>&1
   sleep 2
   c0=$(service_ticks); p0=$(pg_ticks)

@@ -32,21 +32,24 @@ internal static class MirrorBacklogSql
     /// One outbox record, inserted with a plain statement on the write's connection and transaction (PostgreSQL). Through
     /// EF's change tracker it took 7.7 % of the dual-write service's CPU in a perf profile, most of it preparing the
     /// save's command batch over every entity the request tracks (docs/benchmarks.md); the row is never read back, so
-    /// none of that is needed. <c>seq</c> comes from its identity default.
+    /// none of that is needed, nor EF's raw-SQL command building: an <see cref="NpgsqlCommand"/> with positional
+    /// parameters, prepared automatically like every statement of the request (ADR 0008). <c>seq</c> comes from its
+    /// identity default.
     /// </summary>
-    public static Task<int> InsertOnPostgresAsync(
-        DatabaseFacade database, Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
-        database.ExecuteSqlRawAsync(
+    public static async Task<int> InsertOnPostgresAsync(
+        DatabaseFacade database, Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct)
+    {
+        await using var command = await PostgresCommands.CreateAsync(database,
             "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) " +
-            "VALUES (@id, @stream, @kind, @payload, @now, 0, @now)",
-            [
-                new NpgsqlParameter("id", id),
-                new NpgsqlParameter("stream", stream),
-                new NpgsqlParameter("kind", kind),
-                new NpgsqlParameter("payload", NpgsqlTypes.NpgsqlDbType.Jsonb) { Value = payload },
-                new NpgsqlParameter("now", now),
-            ],
+            "VALUES ($1, $2, $3, $4, $5, 0, $5)",
             ct);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+        command.Parameters.Add(new NpgsqlParameter<Instant> { TypedValue = now });
+        return await command.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>
     /// The whole claim in one statement (PostgreSQL): the due stream heads (<c>streams</c> null: of every stream), locked

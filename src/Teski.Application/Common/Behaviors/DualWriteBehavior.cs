@@ -61,7 +61,9 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
                         var now = clock.GetCurrentInstant();
                         foreach (var fact in scope.Facts)
                         {
-                            await router.Primary.Backlog.AddAsync(Guid.NewGuid(), fact.Stream, fact.Kind, fact.Serialize(), now, cancellationToken);
+                            // Time-ordered ids (UUIDv7): each insert lands at the right edge of the backlog's primary key,
+                            // and of the mirror's ledger, instead of on a random leaf page.
+                            await router.Primary.Backlog.AddAsync(Guid.CreateVersion7(), fact.Stream, fact.Kind, fact.Serialize(), now, cancellationToken);
                         }
                     }
                     await tx.CommitAsync(cancellationToken);

@@ -333,12 +333,9 @@ namespace Teski.Infrastructure.V2.Postgres.Migrations
                     b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_pending_stream_seq")
                         .HasFilter("applied_at IS NULL");
 
-                    b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_stream_seq");
-
-                    b.HasIndex(new[] { "Seq" }, "teski_ux_mirror_backlog_seq")
-                        .IsUnique();
-
                     b.ToTable("teski_mirror_backlog", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 50);
                 });
 
             modelBuilder.Entity("Teski.Infrastructure.V2.MistakeRow", b =>

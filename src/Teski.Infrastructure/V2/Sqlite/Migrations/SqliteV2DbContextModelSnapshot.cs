@@ -340,8 +340,6 @@ namespace Teski.Infrastructure.V2.Sqlite.Migrations
                     b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_pending_stream_seq")
                         .HasFilter("applied_at IS NULL");
 
-                    b.HasIndex(new[] { "Stream", "Seq" }, "teski_ix_mirror_backlog_stream_seq");
-
                     b.HasIndex(new[] { "Id" }, "teski_ux_mirror_backlog_id")
                         .IsUnique();
 
