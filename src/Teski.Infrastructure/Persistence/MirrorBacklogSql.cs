@@ -32,23 +32,36 @@ internal static class MirrorBacklogSql
     /// One outbox record, inserted with a plain statement on the write's connection and transaction (PostgreSQL). Through
     /// EF's change tracker it took 7.7 % of the dual-write service's CPU in a perf profile, most of it preparing the
     /// save's command batch over every entity the request tracks (docs/benchmarks.md); the row is never read back, so
-    /// none of that is needed, nor EF's raw-SQL command building: an <see cref="NpgsqlCommand"/> with positional
-    /// parameters, prepared automatically like every statement of the request (ADR 0008). <c>seq</c> comes from its
-    /// identity default.
+    /// none of that is needed, nor EF's raw-SQL command building: positional parameters, prepared automatically like
+    /// every statement of the request (ADR 0008). <c>seq</c> comes from its identity default.
     /// </summary>
+    private const string InsertSql =
+        "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $5)";
+
+    /// <summary>The insert as a batch command: the v2 store sends it behind the write batch it held back (V2Store.BeginWithOutboxAsync).</summary>
+    public static NpgsqlBatchCommand InsertCommand(Guid id, string stream, string kind, string payload, Instant now)
+    {
+        var command = new NpgsqlBatchCommand(InsertSql);
+        AddInsertParameters(command.Parameters, id, stream, kind, payload, now);
+        return command;
+    }
+
+    /// <summary>The insert on its own (the legacy store's outbox, when the legacy store is primary).</summary>
     public static async Task<int> InsertOnPostgresAsync(
         DatabaseFacade database, Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct)
     {
-        await using var command = await PostgresCommands.CreateAsync(database,
-            "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) " +
-            "VALUES ($1, $2, $3, $4, $5, 0, $5)",
-            ct);
-        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = payload, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter<Instant> { TypedValue = now });
+        await using var command = await PostgresCommands.CreateAsync(database, InsertSql, ct);
+        AddInsertParameters(command.Parameters, id, stream, kind, payload, now);
         return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static void AddInsertParameters(NpgsqlParameterCollection parameters, Guid id, string stream, string kind, string payload, Instant now)
+    {
+        parameters.Add(new NpgsqlParameter<Guid> { TypedValue = id });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        parameters.Add(new NpgsqlParameter<string> { TypedValue = payload, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+        parameters.Add(new NpgsqlParameter<Instant> { TypedValue = now });
     }
 
     /// <summary>

@@ -29,6 +29,14 @@ public interface IStore
 
     /// <summary>Begins this store's transaction; every port call in the current scope joins it until it is disposed.</summary>
     Task<IStoreTransaction> BeginAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Begins a transaction that records outbox records (<see cref="IMirrorBacklog.AddAsync"/>) before it commits, as
+    /// <see cref="BeginAsync"/> otherwise. A store may hold a port call's final write back and send it with the first
+    /// outbox record, one round trip less per mirrored write; the commit, and any other call on the store, sends it
+    /// first, so what the transaction reads and commits is the same either way.
+    /// </summary>
+    Task<IStoreTransaction> BeginWithOutboxAsync(CancellationToken ct) => BeginAsync(ct);
 }
 
 public interface IStoreTransaction : IAsyncDisposable

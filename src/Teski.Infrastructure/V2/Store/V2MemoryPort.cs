@@ -74,7 +74,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
                 writes.Insert(V2ProgressWrites.EventRow(user.AnalyticsConsent, userId, AnalyticsKinds.MistakeLogged,
                     AnalyticsEvent.MistakeLoggedPayload(entry.Concept, entry.Subtype), now));
             }
-            await writes.SaveAsync(db, ct);
+            await writes.SaveAsync(store, db, ct);
             return new MistakeLogged(null, mistakeId, row.Id, entry.Concept, entry.Subtype);
         }, ct);
 
@@ -143,7 +143,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
 
             var xp = award?.Total ?? 0;
             writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
-            await writes.SaveAsync(db, ct);
+            await writes.SaveAsync(store, db, ct);
             return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
                 FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);
         }, ct);

@@ -10,13 +10,16 @@ namespace Teski.Infrastructure.V2.Store;
 /// </summary>
 internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
 {
-    public Task AddAsync(Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct) =>
-        store.RunAsync(async db =>
+    public async Task AddAsync(Guid id, string stream, string kind, string payload, Instant now, CancellationToken ct)
+    {
+        if (!V2Store.IsSqlite(await store.ContextAsync(ct)))
         {
-            if (!db.Database.IsSqlite())
-            {
-                return await Persistence.MirrorBacklogSql.InsertOnPostgresAsync(db.Database, id, stream, kind, payload, now, ct);
-            }
+            // In the round trip of the write batch the store held back for it (V2Store.BeginWithOutboxAsync), if any.
+            await store.InsertWithHeldWritesAsync(Persistence.MirrorBacklogSql.InsertCommand(id, stream, kind, payload, now), ct);
+            return;
+        }
+        await store.RunAsync(async db =>
+        {
             db.MirrorBacklog.Add(new MirrorBacklogRow
             {
                 Id = id,
@@ -29,6 +32,7 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
             });
             return await db.SaveChangesAsync(ct);
         }, ct);
+    }
 
     public async Task<IReadOnlyList<MirrorRecord>> ClaimDueAsync(int max, Instant now, Duration lease, IReadOnlyCollection<string>? streams, CancellationToken ct)
     {

@@ -50,7 +50,11 @@ internal sealed class V2RowWrites
     /// <summary>The locked user's streak is written back.</summary>
     public void UpdateStreak(V2UserRow user) => _streak = user;
 
-    public async Task SaveAsync(V2DbContext db, CancellationToken ct)
+    /// <summary>
+    /// Writes the rows: on PostgreSQL one batch, which the store may hold back to send with the outbox record that
+    /// follows (<see cref="V2Store.BeginWithOutboxAsync"/>), so it must be the port call's last statement.
+    /// </summary>
+    public async Task SaveAsync(V2Store store, V2DbContext db, CancellationToken ct)
     {
         if (V2Store.IsSqlite(db))
         {
@@ -58,7 +62,21 @@ internal sealed class V2RowWrites
             await db.SaveChangesAsync(ct);
             return;
         }
-        await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
+        var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
+        try
+        {
+            AddCommands(batch);
+        }
+        catch
+        {
+            await batch.DisposeAsync();
+            throw;
+        }
+        await store.ExecuteWritesAsync(batch, ct);
+    }
+
+    private void AddCommands(NpgsqlBatch batch)
+    {
         // Updates first, in lock order (user, then item), then the inserts in the order they were added.
         if (_streak is { } u)
         {
@@ -86,7 +104,6 @@ internal sealed class V2RowWrites
                 _ => throw new InvalidOperationException($"V2RowWrites does not write {row.GetType().Name} rows."),
             });
         }
-        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) =>

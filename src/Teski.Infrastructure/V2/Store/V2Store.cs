@@ -36,6 +36,11 @@ public sealed class V2Store : IStore, IAsyncDisposable
     private readonly IDbContextFactory<V2DbContext> _factory;
     private V2DbContext? _db;
 
+    // Write-behind for the outbox (PostgreSQL, BeginWithOutboxAsync): a port call's final write batch, held back until
+    // the outbox insert that follows it (one round trip for both), the commit, or the scope's next call on this store.
+    private bool _holdWrites;
+    private NpgsqlBatch? _heldWrites;
+
     public V2Store(IDbContextFactory<V2DbContext> factory)
     {
         _factory = factory;
@@ -88,8 +93,81 @@ public sealed class V2Store : IStore, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// As <see cref="BeginAsync"/>; on PostgreSQL a port call's final write batch (<see cref="V2RowWrites"/>) is then
+    /// held back and sent in one round trip with the outbox record the transaction inserts next
+    /// (<see cref="InsertWithHeldWritesAsync"/>). The commit and every other call on this store send it first, so the
+    /// transaction's reads, its errors (surfacing one call later, still inside the transaction) and what it commits
+    /// are unchanged (ADR 0004 addendum).
+    /// </summary>
+    public async Task<IStoreTransaction> BeginWithOutboxAsync(CancellationToken ct)
+    {
+        var tx = await BeginAsync(ct);
+        _holdWrites = _db is not SqliteV2DbContext;
+        return tx;
+    }
+
+    /// <summary>Executes a port call's final write batch, or holds it (<see cref="BeginWithOutboxAsync"/>); takes ownership of it.</summary>
+    internal async Task ExecuteWritesAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        if (_holdWrites && _heldWrites is null)
+        {
+            _heldWrites = batch;
+            return;
+        }
+        await using (batch)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Sends the held write batch, if any (before anything else runs on the scope's connection).</summary>
+    private async Task FlushHeldWritesAsync(CancellationToken ct)
+    {
+        if (_heldWrites is { } held)
+        {
+            _heldWrites = null;
+            await using (held)
+            {
+                await held.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+
+    private void DropHeldWrites()
+    {
+        _heldWrites?.Dispose();
+        _heldWrites = null;
+        _holdWrites = false;
+    }
+
+    /// <summary>
+    /// One statement (an outbox insert) on the scope's connection and transaction, behind the held write batch when
+    /// there is one: both in one round trip. PostgreSQL only.
+    /// </summary>
+    internal async Task<int> InsertWithHeldWritesAsync(NpgsqlBatchCommand insert, CancellationToken ct)
+    {
+        var db = await ContextAsync(ct);
+        try
+        {
+            var batch = _heldWrites ?? await Persistence.PostgresCommands.CreateBatchAsync(db.Database, ct);
+            _heldWrites = null;
+            await using (batch)
+            {
+                batch.BatchCommands.Add(insert);
+                await batch.ExecuteNonQueryAsync(ct);
+                return insert.RecordsAffected;
+            }
+        }
+        catch (Exception ex) when (IsConflict(ex))
+        {
+            throw Conflict(ex);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        DropHeldWrites();
         if (_db is not null)
         {
             await _db.DisposeAsync();
@@ -152,6 +230,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
         var db = await ContextAsync(ct);
         try
         {
+            await FlushHeldWritesAsync(ct);
             return await work(db);
         }
         catch (Exception ex) when (IsConflict(ex))
@@ -245,6 +324,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
         {
             try
             {
+                await store.FlushHeldWritesAsync(ct);
                 await tx.CommitAsync(ct);
                 _committed = true;
             }
@@ -256,6 +336,8 @@ public sealed class V2Store : IStore, IAsyncDisposable
 
         public async ValueTask DisposeAsync()
         {
+            // Held writes not sent by now belong to a transaction that is rolled back.
+            store.DropHeldWrites();
             // EF does not own a transaction handed to it with UseTransaction; disposing ours rolls it back if open.
             await tx.DisposeAsync();
             if (ownedSqliteTx is not null)
