@@ -110,7 +110,17 @@ public sealed class V2Store : IStore, IAsyncDisposable
     /// <summary>Executes a port call's final write batch, or holds it (<see cref="BeginWithOutboxAsync"/>); takes ownership of it.</summary>
     internal async Task ExecuteWritesAsync(NpgsqlBatch batch, CancellationToken ct)
     {
-        if (_holdWrites && _heldWrites is null)
+        // Never two held at once: an earlier held batch goes first, so the writes reach the database in their order.
+        try
+        {
+            await FlushHeldWritesAsync(ct);
+        }
+        catch
+        {
+            await batch.DisposeAsync();
+            throw;
+        }
+        if (_holdWrites)
         {
             _heldWrites = batch;
             return;
