@@ -28,7 +28,8 @@ public sealed class PostgresV2DbContext(DbContextOptions<PostgresV2DbContext> op
         e.Property(x => x.Seq).HasColumnType("bigint").UseIdentityAlwaysColumn();
         // Room on each page for a claim's new row version: a claim changes no indexed column (next_attempt_at,
         // attempts), so with free space on the page it is a HOT update and writes no index entry. At the default (100)
-        // a fresh record's page is full and every claim inserted an entry into each of the table's indexes.
+        // a fresh record's page was often full (61 % of claims were HOT in the probe), and a claim without room
+        // inserted an entry into each of the table's indexes.
         e.HasStorageParameter("fillfactor", 50);
     }
 }

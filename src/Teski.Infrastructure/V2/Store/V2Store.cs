@@ -155,7 +155,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
     /// One statement (an outbox insert) on the scope's connection and transaction, behind the held write batch when
     /// there is one: both in one round trip. PostgreSQL only.
     /// </summary>
-    internal async Task<int> InsertWithHeldWritesAsync(NpgsqlBatchCommand insert, CancellationToken ct)
+    internal async Task InsertWithHeldWritesAsync(NpgsqlBatchCommand insert, CancellationToken ct)
     {
         var db = await ContextAsync(ct);
         try
@@ -166,7 +166,6 @@ public sealed class V2Store : IStore, IAsyncDisposable
             {
                 batch.BatchCommands.Add(insert);
                 await batch.ExecuteNonQueryAsync(ct);
-                return insert.RecordsAffected;
             }
         }
         catch (Exception ex) when (IsConflict(ex))
