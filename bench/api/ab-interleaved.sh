@@ -6,10 +6,13 @@
 # and of PostgreSQL. Separate runs of ab.sh differed by ±25 % on this box; bursts a few seconds apart on one server
 # do not carry that. PostgreSQL's figure can come out negative when one of its child processes (autovacuum) exits
 # between the two samples: read that burst's throughput and service figure only.
-# Usage: bench/api/ab-interleaved.sh A.dll B.dll   (e.g. copies of src/Teski.Api/bin/Release/net10.0 in /tmp)
+# Usage: bench/api/ab-interleaved.sh A.dll[,VAR=value,...] B.dll[,VAR=value,...]   (e.g. copies of
+# src/Teski.Api/bin/Release/net10.0 in /tmp; the same build twice with an environment variable on one arm A/Bs a setting)
 set -euo pipefail
-[ $# -eq 2 ] && [ -f "$1" ] && [ -f "$2" ] || { echo "usage: $0 A/Teski.Api.dll B/Teski.Api.dll" >&2; exit 2; }
-A_DLL=$(realpath "$1"); B_DLL=$(realpath "$2")
+A_ARG=${1:-}; B_ARG=${2:-}
+[ $# -eq 2 ] && [ -f "${A_ARG%%,*}" ] && [ -f "${B_ARG%%,*}" ] || { echo "usage: $0 A/Teski.Api.dll[,VAR=value] B/Teski.Api.dll[,VAR=value]" >&2; exit 2; }
+A_DLL=$(realpath "${A_ARG%%,*}"); B_DLL=$(realpath "${B_ARG%%,*}")
+envs_of() { [ "$1" != "${1%%,*}" ] && tr , '\n' <<< "${1#*,}" || true; } # an argument's VAR=value list, one per line
 cd "$(dirname "$0")/../.."
 source bench/api/lib.sh
 S=${S:-next}; W=${WARM:-90}; D=${D:-10}; R=${ROUNDS:-6}
@@ -17,8 +20,9 @@ start_pg_seeded
 declare -A PID PORTS
 for v in A B; do
   DLL=$([ $v = A ] && echo "$A_DLL" || echo "$B_DLL")
+  mapfile -t envs < <(envs_of "$([ $v = A ] && echo "$A_ARG" || echo "$B_ARG")")
   API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-  start_service false
+  start_service false "${envs[@]}"
   PID[$v]=$SERVER_PID; PORTS[$v]=$API_PORT
 done
 trap 'kill ${PID[A]} ${PID[B]} 2>/dev/null; SERVER_PID=""; cleanup' EXIT

@@ -97,6 +97,26 @@ public sealed class StageAndFlagTests
     }
 
     [Fact]
+    public async Task Postgres_v2_next_as_a_new_users_first_request_creates_them_and_records_one_fetch()
+    {
+        // The one-statement next (INextFetchPort) declines a user the store does not know; the handler then creates
+        // the user and asks again.
+        await using var api = await StoreApiFactory.CreateAsync(StoreApiFactory.Flags(v2Enabled: true, dualWrite: false), DatabaseProvider.Postgres);
+        var user = Guid.NewGuid();
+        var client = api.ClientFor(user.ToString());
+
+        for (var call = 0; call < 2; call++)
+        {
+            var next = (await (await client.GetAsync("/memory/next")).JsonAsync()).ShouldHaveKeys("items", "remaining_today");
+            next.GetProperty("items").GetArrayLength().Should().Be(0);
+            next.GetProperty("remaining_today").GetInt32().Should().Be(60);
+        }
+
+        (await api.CountAsync(StoreKind.V2, "SELECT COUNT(*) FROM \"user\" WHERE id = @p0", user)).Should().Be(1);
+        (await api.CountAsync(StoreKind.V2, "SELECT COUNT(*) FROM analyticsevent WHERE user_id = @p0 AND kind = 'memory.review_fetch'", user)).Should().Be(2);
+    }
+
+    [Fact]
     public async Task Postgres_legacy_flow_log_v1_review_next_review_result()
     {
         await using var api = await StoreApiFactory.CreateAsync(StoreApiFactory.Flags(v2Enabled: false, dualWrite: false), DatabaseProvider.Postgres);

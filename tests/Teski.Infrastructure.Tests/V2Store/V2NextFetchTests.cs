@@ -45,7 +45,7 @@ public sealed class V2NextFetchTests
                     var due = await h.WithStoreAsync(s => s.Memory.NextDueAsync(user, Math.Min(requested, cap), now, None));
                     var expected = due.Items.Take(DailyCap.Limit(requested, cap, due.ReviewedToday)).ToList();
 
-                    var taken = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user, requested, cap, now, None));
+                    var taken = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, requested, cap, now, None));
 
                     taken.Should().NotBeNull();
                     // Counted up to the cap: the cap arithmetic is the same for any count at or above it.
@@ -65,7 +65,7 @@ public sealed class V2NextFetchTests
         {
             await h.WithStoreAsync(s => s.Memory.ReviewAsync(user, ReviewTarget.ByConcept(concept), 5, now, Rules, None));
         }
-        var drained = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user, 10, 60, now, None));
+        var drained = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, 10, 60, now, None));
         (drained!.Items.Count, drained.ReviewedToday).Should().Be((0, 6));
         expectedEvents.Add(0);
 
@@ -92,11 +92,58 @@ public sealed class V2NextFetchTests
         user.AnalyticsConsent.Should().BeFalse();
         await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, Mistake("a"), T0, Rules, None));
 
-        var taken = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user, 5, 60, T0 + Duration.FromHours(1), None));
-
-        taken!.Items.Select(i => i.Concept).Should().Equal("a");
+        // Twice: the first call reads the row before its statement, the second goes by the zone it remembered.
+        for (var call = 0; call < 2; call++)
+        {
+            var taken = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, 5, 60, T0 + Duration.FromHours(1), None));
+            taken!.Items.Select(i => i.Concept).Should().Equal("a");
+        }
         await using var db = h.NewContext();
         (await db.AnalyticsEvents.CountAsync(e => e.Kind == AnalyticsKinds.ReviewFetch)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task On_postgres_a_zone_changed_since_the_last_call_counts_today_in_the_new_zone_and_records_one_event()
+    {
+        await using var h = await V2StoreHarness.CreateAsync("postgres");
+        var id = Guid.NewGuid();
+        var user = (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(id), null, create: true, T0, None)))!;
+        user.TimeZone.Should().Be("UTC");
+        // T0 is 08:00 UTC on 10 March 2026: in New York (UTC-4 since 8 March) it is 04:00, so a review at 01:00 UTC
+        // falls on today in UTC and on yesterday in New York.
+        var early = T0 - Duration.FromHours(7);
+        await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, Mistake("a"), early - Duration.FromMinutes(5), Rules, None));
+        await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, Mistake("b"), early - Duration.FromMinutes(4), Rules, None));
+        await h.WithStoreAsync(s => s.Memory.ReviewAsync(user, ReviewTarget.ByConcept("a"), 5, early, Rules, None));
+
+        var inUtc = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(id, 5, 60, T0, None));
+        (inUtc!.ReviewedToday, inUtc.Items.Single().Concept).Should().Be((1, "b"));
+
+        await using (var setup = h.NewContext())
+        {
+            await setup.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.Timezone, "America/New_York"));
+        }
+        // The process still remembers UTC: the statement must notice the row's zone and count in it.
+        var inNewYork = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(id, 5, 60, T0, None));
+        (inNewYork!.ReviewedToday, inNewYork.Items.Single().Concept).Should().Be((0, "b"));
+        var again = await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(id, 5, 60, T0, None));
+        again!.ReviewedToday.Should().Be(0);
+
+        await using var db = h.NewContext();
+        (await db.AnalyticsEvents.CountAsync(e => e.Kind == AnalyticsKinds.ReviewFetch && e.UserId == id)).Should().Be(3);
+    }
+
+    [Fact]
+    public async Task On_postgres_a_user_the_store_does_not_know_gets_null_and_nothing_is_written()
+    {
+        await using var h = await V2StoreHarness.CreateAsync("postgres");
+        var id = Guid.NewGuid();
+
+        (await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(id, 5, 60, T0, None))).Should().BeNull();
+
+        await using var db = h.NewContext();
+        (await db.Users.CountAsync(u => u.Id == id)).Should().Be(0);
+        (await db.AnalyticsEvents.CountAsync()).Should().Be(0);
     }
 
     [Fact]
@@ -110,13 +157,13 @@ public sealed class V2NextFetchTests
         await h.WithStoreAsync(async s =>
         {
             await using var tx = await s.BeginAsync(None);
-            (await ((INextFetchPort)s.Memory).TakeNextAsync(user, 5, 60, now, None))!.Items.Should().HaveCount(1);
+            (await ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, 5, 60, now, None))!.Items.Should().HaveCount(1);
             return true; // disposed without a commit
         });
         await h.WithStoreAsync(async s =>
         {
             await using var tx = await s.BeginAsync(None);
-            (await ((INextFetchPort)s.Memory).TakeNextAsync(user, 5, 60, now, None))!.Items.Should().HaveCount(1);
+            (await ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, 5, 60, now, None))!.Items.Should().HaveCount(1);
             await tx.CommitAsync(None);
             return true;
         });
@@ -132,7 +179,7 @@ public sealed class V2NextFetchTests
         var user = (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(Guid.NewGuid()), null, create: true, T0, None)))!;
         await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, Mistake("a"), T0, Rules, None));
 
-        (await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user, 5, 60, T0 + Duration.FromHours(1), None))).Should().BeNull();
+        (await h.WithStoreAsync(s => ((INextFetchPort)s.Memory).TakeNextAsync(user.V2Id!.Value, 5, 60, T0 + Duration.FromHours(1), None))).Should().BeNull();
 
         await using var db = h.NewContext();
         (await db.AnalyticsEvents.CountAsync(e => e.Kind == AnalyticsKinds.ReviewFetch)).Should().Be(0);

@@ -13,10 +13,12 @@ namespace Teski.Application.Common.Stores;
 public interface INextFetchPort
 {
     /// <summary>
-    /// The capped due items and today's review count, with the fetch event recorded; null when this store cannot do it in
-    /// one statement here (then nothing was read or written, and the caller takes the two-step path). The count may
-    /// stop at <paramref name="dailyCap"/>: the cap arithmetic (<c>DailyCap</c>) is all it is used for, and is the same
-    /// for any count at or above the cap.
+    /// The capped due items of the v2 user <paramref name="userId"/> and today's review count (in the user's time zone,
+    /// as their row has it when the statement runs), with the fetch event recorded; the user's row is read in the same
+    /// statement. Null when this store cannot do it in one statement here, or when the user is not in this store: then
+    /// nothing was read or written, and the caller takes the two-step path (which creates the user). The count may stop at
+    /// <paramref name="dailyCap"/>: the cap arithmetic (<c>DailyCap</c>) is all it is used for, and is the same for any
+    /// count at or above the cap.
     /// </summary>
-    Task<DueReviews?> TakeNextAsync(UserIdentity user, int requested, int dailyCap, Instant now, CancellationToken ct);
+    Task<DueReviews?> TakeNextAsync(Guid userId, int requested, int dailyCap, Instant now, CancellationToken ct);
 }

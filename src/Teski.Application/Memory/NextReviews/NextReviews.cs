@@ -28,15 +28,22 @@ public sealed class NextReviewsHandler(IStoreRouter stores, IClock clock, V2Rule
     {
         var now = clock.GetCurrentInstant();
         var store = stores.Primary;
+        var oneTrip = store.Memory as INextFetchPort;
+        // PostgreSQL v2, a user the store knows: the user's row, the reads and the fetch event in one statement (ADR 0009
+        // addendum). Resolving first (below) reads the same row, or creates it for a new user.
+        if (!rules.KillSwitch && request.User.V2Id is { } known && oneTrip is not null
+            && await oneTrip.TakeNextAsync(known, request.Limit, rules.DailyReviewCap, now, cancellationToken) is { } fast)
+        {
+            return new NextReviewsResult(fast.Items, DailyCap.Remaining(rules.DailyReviewCap, fast.ReviewedToday));
+        }
         var user = await store.Users.ResolveAsync(request.User, null, create: true, now, cancellationToken)
             ?? throw new InvalidOperationException("user could not be created");
         if (rules.KillSwitch)
         {
             return new NextReviewsResult([], 0);
         }
-        // PostgreSQL v2: the reads and the fetch event in one statement (ADR 0009 addendum).
-        if (store.Memory is INextFetchPort oneTrip
-            && await oneTrip.TakeNextAsync(user, request.Limit, rules.DailyReviewCap, now, cancellationToken) is { } taken)
+        if (oneTrip is not null && user.V2Id is { } created
+            && await oneTrip.TakeNextAsync(created, request.Limit, rules.DailyReviewCap, now, cancellationToken) is { } taken)
         {
             return new NextReviewsResult(taken.Items, DailyCap.Remaining(rules.DailyReviewCap, taken.ReviewedToday));
         }

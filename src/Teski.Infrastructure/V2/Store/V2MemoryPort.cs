@@ -188,9 +188,9 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
             return new DueReviews(items.ConvertAll(m => new DueItem(m.Id, null, m.Concept, m.DueAt)), today);
         }, ct);
 
-    /// <summary>PostgreSQL: the reads and the fetch event in one statement (<see cref="V2NextFetch"/>); null on SQLite.</summary>
-    public Task<DueReviews?> TakeNextAsync(UserIdentity user, int requested, int dailyCap, Instant now, CancellationToken ct) =>
-        store.RunAsync(db => V2NextFetch.TakeAsync(db, user, requested, dailyCap, now, ct), ct);
+    /// <summary>PostgreSQL: the user's row, the reads and the fetch event in one statement (<see cref="V2NextFetch"/>); null on SQLite.</summary>
+    public Task<DueReviews?> TakeNextAsync(Guid userId, int requested, int dailyCap, Instant now, CancellationToken ct) =>
+        store.RunAsync(db => V2NextFetch.TakeAsync(db, store.ZoneHints, userId, requested, dailyCap, now, ct), ct);
 
     public Task<MemoryStatsView> StatsAsync(UserIdentity user, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>

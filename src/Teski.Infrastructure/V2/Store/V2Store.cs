@@ -41,9 +41,10 @@ public sealed class V2Store : IStore, IAsyncDisposable
     private bool _holdWrites;
     private NpgsqlBatch? _heldWrites;
 
-    public V2Store(IDbContextFactory<V2DbContext> factory)
+    public V2Store(IDbContextFactory<V2DbContext> factory, V2UserZoneHints zoneHints)
     {
         _factory = factory;
+        ZoneHints = zoneHints;
         Users = new V2UserPort(this);
         Memory = new V2MemoryPort(this);
         Progress = new V2ProgressPort(this);
@@ -52,6 +53,9 @@ public sealed class V2Store : IStore, IAsyncDisposable
     }
 
     public StoreKind Kind => StoreKind.V2;
+
+    /// <summary>The process's guesses of users' time zones (<see cref="V2NextFetch"/>).</summary>
+    internal V2UserZoneHints ZoneHints { get; }
 
     public IUserPort Users { get; }
 

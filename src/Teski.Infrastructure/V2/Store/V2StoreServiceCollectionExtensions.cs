@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Teski.Application.Common.Settings;
 using Teski.Application.Common.Stores;
 
@@ -15,6 +16,7 @@ public static class V2StoreAdapterServiceCollectionExtensions
     public static IServiceCollection AddV2StoreAdapters(this IServiceCollection services)
     {
         services.AddScoped<V2Store>();
+        services.TryAddSingleton<V2UserZoneHints>();
         services.AddKeyedScoped<IStore>(StoreKind.V2, (sp, _) => sp.GetRequiredService<V2Store>());
         return services;
     }
