@@ -117,6 +117,29 @@ public sealed class StageAndFlagTests
     }
 
     [Fact]
+    public async Task Postgres_v2_review_of_an_item_not_the_callers_is_404_for_a_known_and_for_a_new_user()
+    {
+        // A known user's review reads the user with its locks (IKnownUserReviewPort); a new one is resolved first.
+        await using var api = await StoreApiFactory.CreateAsync(StoreApiFactory.Flags(v2Enabled: true, dualWrite: true), DatabaseProvider.Postgres);
+        var owner = api.ClientFor(Guid.NewGuid().ToString());
+        var memoryId = (await (await owner.PostAsJsonAsync("/memory/mistake", new { concept = "limits" })).JsonAsync()).GetProperty("memory_id").GetGuid();
+        var known = api.ClientFor(Guid.NewGuid().ToString());
+        (await known.GetAsync("/memory/next")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        foreach (var caller in new[] { known, api.ClientFor(Guid.NewGuid().ToString()) })
+        {
+            foreach (var id in new[] { memoryId, Guid.NewGuid() })
+            {
+                var problem = await (await caller.PostAsJsonAsync("/memory/review", new { memory_id = id, grade = 4 })).ProblemAsync(HttpStatusCode.NotFound);
+                problem.Code().Should().Be("memory_not_found");
+            }
+        }
+        (await api.CountAsync(StoreKind.V2, "SELECT COUNT(*) FROM reviewlog")).Should().Be(0);
+        (await (await owner.PostAsJsonAsync("/memory/review", new { memory_id = memoryId, grade = 4 })).JsonAsync()).GetProperty("memory_id").GetGuid().Should().Be(memoryId);
+        (await api.CountAsync(StoreKind.V2, "SELECT COUNT(*) FROM reviewlog WHERE memory_id = @p0", memoryId)).Should().Be(1);
+    }
+
+    [Fact]
     public async Task Postgres_legacy_flow_log_v1_review_next_review_result()
     {
         await using var api = await StoreApiFactory.CreateAsync(StoreApiFactory.Flags(v2Enabled: false, dualWrite: false), DatabaseProvider.Postgres);

@@ -31,10 +31,25 @@ public sealed class ReviewHandler(IStoreRouter stores, WriteScope scope, IClock 
     {
         var now = clock.GetCurrentInstant();
         var store = stores.Primary;
-        var user = await store.Users.ResolveAsync(request.User, null, create: true, now, cancellationToken)
-            ?? throw new NotFoundException("memory_not_found");
-        var recorded = await store.Memory.ReviewAsync(user, ReviewTarget.Memory(request.MemoryId), request.Grade, now, rules, cancellationToken)
-            ?? throw new NotFoundException("memory_not_found", "No memory item with that id belongs to this user.");
+        var target = ReviewTarget.Memory(request.MemoryId);
+        UserIdentity user;
+        ReviewRecorded? recorded;
+        // PostgreSQL v2, a user the store knows: the user's row is read with the review's locks (ADR 0009 addendum).
+        if (request.User.V2Id is { } known && store.Memory is IKnownUserReviewPort oneRead
+            && await oneRead.ReviewKnownUserAsync(known, target, request.Grade, now, rules, cancellationToken) is { } done)
+        {
+            (user, recorded) = (done.User, done.Recorded);
+        }
+        else
+        {
+            user = await store.Users.ResolveAsync(request.User, null, create: true, now, cancellationToken)
+                ?? throw new NotFoundException("memory_not_found");
+            recorded = await store.Memory.ReviewAsync(user, target, request.Grade, now, rules, cancellationToken);
+        }
+        if (recorded is null)
+        {
+            throw new NotFoundException("memory_not_found", "No memory item with that id belongs to this user.");
+        }
         scope.Record(new ReviewFact(user, now, recorded.Concept, request.Grade));
 
         var persona = PersonaKeys.Parse(user.Persona ?? rules.PersonaDefault);

@@ -16,7 +16,7 @@ namespace Teski.Infrastructure.V2.Store;
 /// The legacy resurfacing/queue operations have no v2 state; they answer from the due memory items (docs/api.md,
 /// "Legacy endpoints with v2 primary").
 /// </summary>
-internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
+internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort, IKnownUserReviewPort
 {
     public Task<MistakeLogged> LogMistakeAsync(UserIdentity user, MistakeEntry entry, Instant now, V2RuleSettings rules, CancellationToken ct) =>
         store.WriteAsync(async db =>
@@ -80,73 +80,103 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort
 
     public Task<ReviewRecorded?> ReviewAsync(UserIdentity user, ReviewTarget target, int grade, Instant now, V2RuleSettings rules, CancellationToken ct) =>
         store.WriteAsync(async db =>
+            (await ReviewLockedAsync(db, V2RowMapping.V2Id(user), V2Today.For(user, now), withLegacyId: false, target, grade, now, rules, ct)).Recorded, ct);
+
+    /// <summary>
+    /// PostgreSQL: the user's row and first legacy id come back with the review's locks, so the handler need not resolve
+    /// the user first. The review's reads join that round trip when this process has seen the user's zone before
+    /// (<see cref="V2UserZoneHints"/>); otherwise, or when the zone changed, they follow it. Null on SQLite, and when the
+    /// user is not in the store (nothing written).
+    /// </summary>
+    public Task<KnownUserReview?> ReviewKnownUserAsync(Guid userId, ReviewTarget target, int grade, Instant now, V2RuleSettings rules, CancellationToken ct) =>
+        store.WriteAsync(async db =>
         {
-            var userId = V2RowMapping.V2Id(user);
-            // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking. Tracked on
-            // SQLite only: on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker. On
-            // PostgreSQL the reads below come back from the same round trip, for the day of the zone the user was
-            // resolved with.
-            var guessedDay = V2Today.For(user, now);
-            var (userRow, row, prefetched) = await V2RowMapping.LockUserAndItemAsync(
-                db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, guessedDay, ct, track: V2Store.IsSqlite(db));
-            if (userRow is null || row is null)
+            if (V2Store.IsSqlite(db))
             {
                 return null;
             }
-
-            var item = V2RowMapping.ToDomain(row);
-            var outcome = item.Review(grade, now, Guid.NewGuid());
-            V2RowMapping.CopyState(item, row);
-            var log = outcome.Log;
-            var writes = new V2RowWrites();
-            writes.UpdateSchedule(row);
-            writes.UpdateStreak(userRow);
-            writes.Insert(new ReviewLogRow
+            var zone = store.ZoneHints.Get(userId);
+            (Instant, Instant)? guessedDay = zone is null ? null : Domain.Users.UserDay.Today(now, Domain.Users.UserDay.ResolveZone(zone));
+            var (userRow, legacyId, recorded) = await ReviewLockedAsync(db, userId, guessedDay, withLegacyId: true, target, grade, now, rules, ct);
+            if (userRow is null)
             {
-                Id = log.Id,
-                UserId = userId,
-                MemoryId = row.Id,
-                Grade = log.Grade,
-                ScheduledFor = log.ScheduledFor,
-                ReviewedAt = log.ReviewedAt,
-                NextDueAt = log.NextDueAt,
-                // The column is INT (the previous stack's layout); a review decades off schedule is clamped, not a failed write.
-                DeltaSeconds = (int)Math.Clamp(log.DeltaSeconds, int.MinValue, int.MaxValue),
-            });
-
-            // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
-            var domainUser = V2RowMapping.ToDomain(userRow);
-            var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
-            // Today's count, the badge check and the item's latest grades: one statement, before this review's rows;
-            // read with the locks unless the locked row's zone makes another day (a zone changed since the resolve).
-            var reads = prefetched is not null && (start, end) == guessedDay
-                ? prefetched
-                : await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, NemesisBadge.KindFor(row.Concept), ct);
-            var earlierToday = reads.ReviewedInDay; // up to Streak.ReviewsPerDay: exact for both rules below
-            var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
-            userRow.StreakDays = streak.StreakDays;
-            userRow.LastStreakAt = streak.LastStreakAt;
-
-            var consent = userRow.AnalyticsConsent;
-            var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
-            if (award is not null)
-            {
-                V2ProgressWrites.AddXp(writes, consent, userId, award, now);
+                return null;
             }
-
-            var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);
-            if (badge is not null)
-            {
-                writes.Insert(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
-                writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now));
-            }
-
-            var xp = award?.Total ?? 0;
-            writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
-            await writes.SaveAsync(store, db, ct);
-            return new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
-                FirstReviewToday: earlierToday == 0, streak.StreakDays, badge);
+            store.ZoneHints.Set(userId, userRow.Timezone);
+            return new KnownUserReview(
+                new UserIdentity(legacyId, userId, userRow.Timezone, userRow.AnalyticsConsent, userRow.Persona), recorded);
         }, ct);
+
+    /// <summary>The review under the user's and the item's locks. User null: no such user; review null: no such item of theirs.</summary>
+    private async Task<(V2UserRow? User, long? LegacyId, ReviewRecorded? Recorded)> ReviewLockedAsync(
+        V2DbContext db, Guid userId, (Instant Start, Instant End)? guessedDay, bool withLegacyId, ReviewTarget target, int grade,
+        Instant now, V2RuleSettings rules, CancellationToken ct)
+    {
+        // Lock order: user, then item (every flow), so concurrent reviews queue instead of deadlocking. Tracked on
+        // SQLite only: on PostgreSQL the writes go as plain statements (V2RowWrites), not through the tracker. On
+        // PostgreSQL the reads below come back from the same round trip, for the guessed day (the zone the user was
+        // resolved with, or last seen with).
+        var (userRow, row, prefetched, legacyId) = await V2RowMapping.LockUserAndItemAsync(
+            db, userId, target.MemoryId, target.MemoryId is null ? target.Concept : null, guessedDay, ct, track: V2Store.IsSqlite(db),
+            withLegacyId: withLegacyId);
+        if (userRow is null || row is null)
+        {
+            return (userRow, legacyId, null);
+        }
+
+        var item = V2RowMapping.ToDomain(row);
+        var outcome = item.Review(grade, now, Guid.NewGuid());
+        V2RowMapping.CopyState(item, row);
+        var log = outcome.Log;
+        var writes = new V2RowWrites();
+        writes.UpdateSchedule(row);
+        writes.UpdateStreak(userRow);
+        writes.Insert(new ReviewLogRow
+        {
+            Id = log.Id,
+            UserId = userId,
+            MemoryId = row.Id,
+            Grade = log.Grade,
+            ScheduledFor = log.ScheduledFor,
+            ReviewedAt = log.ReviewedAt,
+            NextDueAt = log.NextDueAt,
+            // The column is INT (the previous stack's layout); a review decades off schedule is clamped, not a failed write.
+            DeltaSeconds = (int)Math.Clamp(log.DeltaSeconds, int.MinValue, int.MaxValue),
+        });
+
+        // Counted in the user's zone as stored now (the identity may predate a zone change in this transaction).
+        var domainUser = V2RowMapping.ToDomain(userRow);
+        var (start, end) = Domain.Users.UserDay.Today(now, domainUser.Zone);
+        // Today's count, the badge check and the item's latest grades: one statement, before this review's rows;
+        // read with the locks unless the locked row's zone makes another day (a zone changed since the resolve).
+        var reads = prefetched is not null && guessedDay is { } guessed && (start, end) == guessed
+            ? prefetched
+            : await V2HotQueries.ReviewReadsAsync(db, userId, row.Id, start, end, NemesisBadge.KindFor(row.Concept), ct);
+        var earlierToday = reads.ReviewedInDay; // up to Streak.ReviewsPerDay: exact for both rules below
+        var streak = domainUser.RecordReviewDay(earlierToday + 1, now);
+        userRow.StreakDays = streak.StreakDays;
+        userRow.LastStreakAt = streak.LastStreakAt;
+
+        var consent = userRow.AnalyticsConsent;
+        var award = XpAward.ForReview(outcome.Ease, outcome.IntervalDays, new XpSettings(rules.XpBase, rules.XpMasteryBonus));
+        if (award is not null)
+        {
+            V2ProgressWrites.AddXp(writes, consent, userId, award, now);
+        }
+
+        var badge = NemesisBadge.Earned(row.Concept, row.Lapses, [log.Grade, .. reads.LatestGrades], reads.HasBadge);
+        if (badge is not null)
+        {
+            writes.Insert(new BadgeRow { Id = Guid.NewGuid(), UserId = userId, Kind = badge, AcquiredAt = now });
+            writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.BadgeEarned, AnalyticsEvent.BadgeEarnedPayload(badge), now));
+        }
+
+        var xp = award?.Total ?? 0;
+        writes.Insert(V2ProgressWrites.EventRow(consent, userId, AnalyticsKinds.ReviewLogged, AnalyticsEvent.ReviewLoggedPayload(row.Concept, log.Grade, xp), now));
+        await writes.SaveAsync(store, db, ct);
+        return (userRow, legacyId, new ReviewRecorded(row.Id, null, row.Concept, outcome.NextDueAt, outcome.IntervalDays, outcome.Ease, xp,
+            FirstReviewToday: earlierToday == 0, streak.StreakDays, badge));
+    }
 
     /// <summary>V2 has no resolution state for mistakes: nothing to mark, nothing changes (docs/api.md).</summary>
     public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct) => Task.FromResult(0);

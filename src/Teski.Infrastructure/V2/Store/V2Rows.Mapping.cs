@@ -110,7 +110,7 @@ internal static class V2RowMapping
     public static async Task<(V2UserRow? User, MemoryItemRow? Item)> LockUserAndItemAsync(
         V2DbContext db, Guid userId, Guid? memoryId, string? concept, CancellationToken ct, bool track = true)
     {
-        var (user, item, _) = await LockUserAndItemAsync(db, userId, memoryId, concept, reviewDay: null, ct, track);
+        var (user, item, _, _) = await LockUserAndItemAsync(db, userId, memoryId, concept, reviewDay: null, ct, track);
         return (user, item);
     }
 
@@ -120,20 +120,23 @@ internal static class V2RowMapping
     /// grades) run as a third statement of the same round trip, after the locks, and come back as <c>Reads</c>. The
     /// range is the caller's guess at the user's day (from the zone it resolved the user with); the caller checks it
     /// against the locked row's zone and reads again when they differ. Null reads on SQLite, or when a row is missing.
+    /// With <paramref name="withLegacyId"/> (PostgreSQL), the user's first legacy id (<c>legacy_user_map</c>, as
+    /// <see cref="V2HotQueries.UserAsync"/> reads it) comes back with the locked row, for a caller that did not resolve
+    /// the user first; null otherwise, and on SQLite.
     /// </summary>
-    public static async Task<(V2UserRow? User, MemoryItemRow? Item, ReviewReadColumns? Reads)> LockUserAndItemAsync(
+    public static async Task<(V2UserRow? User, MemoryItemRow? Item, ReviewReadColumns? Reads, long? LegacyId)> LockUserAndItemAsync(
         V2DbContext db, Guid userId, Guid? memoryId, string? concept, (Instant Start, Instant End)? reviewDay, CancellationToken ct,
-        bool track = true)
+        bool track = true, bool withLegacyId = false)
     {
         if (V2Store.IsSqlite(db))
         {
             var locked = await LockUserAsync(db, userId, ct);
-            return locked is null ? (null, null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct), null);
+            return locked is null ? (null, null, null, null) : (locked, await LockItemAsync(db, userId, memoryId, concept, ct), null, null);
         }
         Forget<V2UserRow>(db, r => r.Id == userId);
         Forget<MemoryItemRow>(db, r => r.UserId == userId && (memoryId != null ? r.Id == memoryId : r.Concept == concept));
         await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(LockUserSql) { Parameters = { new() { Value = userId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(withLegacyId ? LockUserWithLegacyIdSql : LockUserSql) { Parameters = { new() { Value = userId } } });
         if (memoryId is { } id)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(LockItemSql) { Parameters = { new() { Value = id }, new() { Value = userId } } });
@@ -160,6 +163,7 @@ internal static class V2RowMapping
         V2UserRow? user = null;
         MemoryItemRow? item = null;
         ReviewReadColumns? reads = null;
+        long? legacyId = null;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -180,6 +184,7 @@ internal static class V2RowMapping
                     AnalyticsConsent = reader.GetBoolean(11),
                     IsInstitutionAdmin = reader.GetBoolean(12),
                 };
+                legacyId = withLegacyId && !reader.IsDBNull(13) ? reader.GetInt32(13) : null;
             }
             if (await reader.NextResultAsync(ct) && await reader.ReadAsync(ct))
             {
@@ -208,7 +213,7 @@ internal static class V2RowMapping
         }
         if (user is null)
         {
-            return (null, null, null);
+            return (null, null, null, null);
         }
         if (track)
         {
@@ -218,14 +223,23 @@ internal static class V2RowMapping
                 db.MemoryItems.Attach(item);
             }
         }
-        return (user, item, item is null ? null : reads);
+        return (user, item, item is null ? null : reads, legacyId);
     }
 
     // The columns in the order LockUserAndItemAsync reads them: every mapped column of the two row types (a column
     // added to V2UserRow or MemoryItemRow must be added here and read above; PlainStatementColumnsTests checks; ADR 0009).
-    private const string LockUserSql =
-        "SELECT id, created_at, timezone, display_name, email, streak_days, last_streak_at, persona, is_pro, pro_until, " +
-        "institution_id, analytics_consent, is_institution_admin FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE";
+    private const string LockUserColumns =
+        "id, created_at, timezone, display_name, email, streak_days, last_streak_at, persona, is_pro, pro_until, " +
+        "institution_id, analytics_consent, is_institution_admin";
+
+    private const string LockUserSql = "SELECT " + LockUserColumns + " FROM \"user\" WHERE id = $1 FOR NO KEY UPDATE";
+
+    // The same row and lock, and then the user's first legacy id as V2HotQueries.UserAsync reads it (the map row is
+    // not locked: the review does not write it).
+    private const string LockUserWithLegacyIdSql =
+        "SELECT " + LockUserColumns + ", " +
+        "(SELECT m.legacy_user_id FROM legacy_user_map AS m WHERE m.user_id = u.id ORDER BY m.legacy_user_id LIMIT 1) " +
+        "FROM \"user\" AS u WHERE u.id = $1 FOR NO KEY UPDATE OF u";
 
     private const string LockItemSql = SelectItem + "id = $1 AND user_id = $2 FOR NO KEY UPDATE";
 

@@ -22,6 +22,7 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         {
             // The common case, a known user and nothing to link: one read, which outside a transaction needs no
             // BEGIN/COMMIT of its own (IStepwiseWrite requests). Creating or linking is a write, atomic below.
+            store.ZoneHints.Set(id, known.TimeZone);
             return known;
         }
         return await store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct);
