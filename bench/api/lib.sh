@@ -71,7 +71,10 @@ stop_service() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SER
 # p99 of the transaction times without pgbench's schedule lag (its log's time minus lag columns), as wrk's paced closed
 # loop does not count waiting either; the lag's own p99 is printed too.
 pgbench_tps() { # $1 = scenario, $2 = seconds: pgbench -M prepared on its SQL with 16 clients; prints the tps
-  pgbench -n -M prepared -c 16 -j 2 -T "$2" -f "bench/api/pgbench-$1.sql" v2 2>&1 | awk -F'= ' '/^tps/ {print $2}' | cut -d' ' -f1
+  pgbench_tps_with "$1" 16 "$2"
+}
+pgbench_tps_with() { # $1 = scenario, $2 = clients, $3 = seconds: as pgbench_tps, with that many clients; tps to one decimal
+  pgbench -n -M prepared -c "$2" -j 2 -T "$3" -f "bench/api/pgbench-$1.sql" v2 2>&1 | awk -F'= ' '/^tps/ {printf "%.1f", $2}'
 }
 pgbench_at_rate() {
   rm -f "$WORK"/pgblog*
