@@ -54,7 +54,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
 
     public StoreKind Kind => StoreKind.V2;
 
-    /// <summary>The process's guesses of users' time zones (<see cref="V2NextFetch"/>).</summary>
+    /// <summary>The process's guesses of users' time zones (<see cref="V2UserZoneHints"/>: next's statement, the review's lock batch).</summary>
     internal V2UserZoneHints ZoneHints { get; }
 
     public IUserPort Users { get; }
