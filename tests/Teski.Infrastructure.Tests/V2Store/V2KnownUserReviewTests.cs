@@ -26,7 +26,8 @@ public sealed class V2KnownUserReviewTests
         var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
         foreach (var (id, legacyId) in new[] { (a, 501L), (b, 502L) })
         {
-            var user = (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(id), null, create: true, T0, None)))!;
+            // Written behind the store's back: no zone remembered for either user yet.
+            var user = await h.InsertUserAsync(id, T0);
             await h.WithStoreAsync(s => s.Users.LinkAsync(legacyId, id, null, None));
             foreach (var concept in new[] { "x", "y", "z" })
             {

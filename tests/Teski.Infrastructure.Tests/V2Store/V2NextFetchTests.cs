@@ -82,14 +82,8 @@ public sealed class V2NextFetchTests
     public async Task On_postgres_a_user_without_analytics_consent_gets_the_items_and_no_event()
     {
         await using var h = await V2StoreHarness.CreateAsync("postgres");
-        var id = Guid.NewGuid();
-        await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(id), null, create: true, T0, None));
-        await using (var setup = h.NewContext())
-        {
-            await setup.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(r => r.AnalyticsConsent, false));
-        }
-        var user = (await h.WithStoreAsync(s => s.Users.ResolveAsync(UserRef.V2(id), null, create: false, T0, None)))!;
-        user.AnalyticsConsent.Should().BeFalse();
+        // Written behind the store's back, so the process has no zone remembered for the user.
+        var user = await h.InsertUserAsync(Guid.NewGuid(), T0, analyticsConsent: false);
         await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(user, Mistake("a"), T0, Rules, None));
 
         // Twice: the first call reads the row before its statement, the second goes by the zone it remembered.

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Teski.Application.Common.Mirroring;
+using Teski.Application.Common.Stores;
+using Teski.Domain.Persona;
 using Teski.Infrastructure.V2;
 using Teski.Infrastructure.V2.Store;
 using Teski.Testing;
@@ -63,6 +65,22 @@ public sealed class V2StoreHarness : IAsyncDisposable
             await work(s);
             return true;
         });
+
+    /// <summary>
+    /// A v2 user row written behind the store's back, as a first use creates it (UTC, the default persona), and the
+    /// identity a resolve would return: the process has no zone remembered for this user (V2UserZoneHints), as after
+    /// a restart or for a user another instance created.
+    /// </summary>
+    public async Task<UserIdentity> InsertUserAsync(Guid id, NodaTime.Instant createdAt, bool analyticsConsent = true)
+    {
+        var persona = PersonaKeys.Default.ToWire();
+        await using (var db = NewContext())
+        {
+            db.Users.Add(new V2UserRow { Id = id, CreatedAt = createdAt, Persona = persona, AnalyticsConsent = analyticsConsent });
+            await db.SaveChangesAsync();
+        }
+        return new UserIdentity(null, id, Domain.Users.V2User.DefaultTimezone, analyticsConsent, persona);
+    }
 
     /// <summary>
     /// What the dual-write behaviour does: one scope, BeginAsync, the work, commit; on a conflict the same scope

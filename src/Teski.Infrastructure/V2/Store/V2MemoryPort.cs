@@ -96,7 +96,7 @@ internal sealed class V2MemoryPort(V2Store store) : IMemoryPort, INextFetchPort,
                 return null;
             }
             var zone = store.ZoneHints.Get(userId);
-            (Instant, Instant)? guessedDay = zone is null ? null : Domain.Users.UserDay.Today(now, Domain.Users.UserDay.ResolveZone(zone));
+            (Instant, Instant)? guessedDay = zone is null ? null : V2Today.For(zone, now);
             var (userRow, legacyId, recorded) = await ReviewLockedAsync(db, userId, guessedDay, withLegacyId: true, target, grade, now, rules, ct);
             if (userRow is null)
             {

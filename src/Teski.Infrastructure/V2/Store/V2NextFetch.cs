@@ -4,7 +4,6 @@ using Npgsql;
 using Teski.Application.Common.Stores;
 using Teski.Application.Memory;
 using Teski.Domain.Analytics;
-using Teski.Domain.Users;
 using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.V2.Store;
@@ -87,7 +86,7 @@ internal static class V2NextFetch
     private static async Task<(string? RowZone, DueReviews Taken)> RunAsync(
         V2DbContext db, Guid userId, string zone, int requested, int dailyCap, Instant now, CancellationToken ct)
     {
-        var (start, end) = UserDay.Today(now, UserDay.ResolveZone(zone));
+        var (start, end) = V2Today.For(zone, now);
         await using var command = await PostgresCommands.CreateAsync(db.Database, Sql, ct);
         foreach (var value in new object[] { userId, start, end, now, requested, dailyCap, Guid.NewGuid(), AnalyticsKinds.ReviewFetch, zone })
         {

@@ -280,6 +280,9 @@ internal static class V2RowMapping
 /// <summary>"Today" in the user's zone, as the UTC range the counts use (v2-schema.md, "User-local day").</summary>
 internal static class V2Today
 {
-    public static (NodaTime.Instant Start, NodaTime.Instant End) For(UserIdentity user, NodaTime.Instant now) =>
-        UserDay.Today(now, UserDay.ResolveZone(user.TimeZone));
+    public static (NodaTime.Instant Start, NodaTime.Instant End) For(UserIdentity user, NodaTime.Instant now) => For(user.TimeZone, now);
+
+    /// <summary>The same for a zone as a user row stores it (an unknown name falls back as <see cref="UserDay.ResolveZone"/> does).</summary>
+    public static (NodaTime.Instant Start, NodaTime.Instant End) For(string zone, NodaTime.Instant now) =>
+        UserDay.Today(now, UserDay.ResolveZone(zone));
 }

@@ -13,6 +13,17 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
 {
     public async Task<UserIdentity?> ResolveAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
     {
+        var resolved = await ResolveOrCreateAsync(user, hint, create, now, ct);
+        if (resolved?.V2Id is { } v2Id)
+        {
+            // Whatever way the row was read or created, its zone is the process's next guess (V2UserZoneHints).
+            store.ZoneHints.Set(v2Id, resolved.TimeZone);
+        }
+        return resolved;
+    }
+
+    private async Task<UserIdentity?> ResolveOrCreateAsync(UserRef user, UserIdentity? hint, bool create, Instant now, CancellationToken ct)
+    {
         if (!create)
         {
             return await store.RunAsync(db => ResolveAsync(db, user, hint, create: false, now, ct), ct);
@@ -22,7 +33,6 @@ internal sealed class V2UserPort(V2Store store) : IUserPort
         {
             // The common case, a known user and nothing to link: one read, which outside a transaction needs no
             // BEGIN/COMMIT of its own (IStepwiseWrite requests). Creating or linking is a write, atomic below.
-            store.ZoneHints.Set(id, known.TimeZone);
             return known;
         }
         return await store.WriteAsync(db => ResolveAsync(db, user, hint, create: true, now, ct), ct);
