@@ -38,13 +38,15 @@ fresh_dbs() { # both stores recreated, migrated with the service's own `db migra
 
 start_pg_seeded() { start_pg; fresh_dbs; }
 
-start_service() { # $1 = dual-write true|false, then extra VAR=value environment
-  local dual=$1; shift
-  env "$@" SECRET_KEY=$SECRET TESKI_MEMORY_V2_ENABLED=true TESKI_DUAL_WRITE=$dual Logging__LogLevel__Default=Warning dotnet "$DLL" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+start_service() { # $1 = dual-write true|false, then extra VAR=value environment; output to $API_LOG (default $WORK/api.log)
+  local dual=$1 log=${API_LOG:-$WORK/api.log}; shift
+  env "$@" SECRET_KEY=$SECRET TESKI_MEMORY_V2_ENABLED=true TESKI_DUAL_WRITE=$dual Logging__LogLevel__Default=Warning dotnet "$DLL" --urls "http://127.0.0.1:$API_PORT" > "$log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null && return 0; sleep 1; done
-  echo "service did not become ready" >&2; cat "$WORK/api.log" >&2; exit 1
+  echo "service did not become ready" >&2; cat "$log" >&2; exit 1
 }
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # CPU time (user + system, clock ticks) so far of the service, and of the PostgreSQL server and its live processes
 service_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
