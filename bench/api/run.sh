@@ -53,12 +53,12 @@ fresh_dbs
 # nothing, come out 1.10–1.63× slower in dual-write (docs/benchmarks.md). The idle one costs a few queries a second.
 declare -A half_of port_of pid_of label_of
 label_of[false]="v2 only"; label_of[true]="dual-write (v2 primary)"
+trap 'kill ${pid_of[false]:-} ${pid_of[true]:-} 2>/dev/null || true; cleanup' EXIT
 for stage in false true; do
   API_PORT=$(free_port); API_LOG="$WORK/api-$stage.log" start_service $stage
   pid_of[$stage]=$SERVER_PID; port_of[$stage]=$API_PORT
 done
 SERVER_PID=""
-trap 'kill ${pid_of[false]} ${pid_of[true]} 2>/dev/null || true; cleanup' EXIT
 for stage in false true; do
   SERVER_PID=${pid_of[$stage]}; url="http://127.0.0.1:${port_of[$stage]}"; label=${label_of[$stage]}
   # Warm-up (JIT, connection pools, PostgreSQL caches), not measured. Tiered JIT and dynamic PGO keep recompiling hot
