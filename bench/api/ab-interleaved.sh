@@ -21,7 +21,7 @@ declare -A PID PORTS
 for v in A B; do
   DLL=$([ $v = A ] && echo "$A_DLL" || echo "$B_DLL")
   mapfile -t envs < <(envs_of "$([ $v = A ] && echo "$A_ARG" || echo "$B_ARG")")
-  API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+  API_PORT=$(free_port)
   start_service false "${envs[@]}"
   PID[$v]=$SERVER_PID; PORTS[$v]=$API_PORT
 done

@@ -10,8 +10,9 @@ done
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$PGBIN/initdb" ] || { echo "bench: PostgreSQL server binaries not found (apt-get install -y postgresql)" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/teski-bench-XXXX); chmod 755 "$WORK"
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-API_PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; } # a free TCP port on 127.0.0.1
+PORT=$(free_port)
+API_PORT=$(free_port)
 AS_PG=(); [ "$(id -u)" = 0 ] && { chown postgres "$WORK"; AS_PG=(runuser -u postgres --); }
 SECRET="bench-secret-key-that-is-long-enough-for-hs256"
 DLL=${DLL:-src/Teski.Api/bin/Release/net10.0/Teski.Api.dll}
@@ -46,7 +47,6 @@ start_service() { # $1 = dual-write true|false, then extra VAR=value environment
   echo "service did not become ready" >&2; cat "$log" >&2; exit 1
 }
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 # CPU time (user + system, clock ticks) so far of the service, and of the PostgreSQL server and its live processes
 service_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }

@@ -42,6 +42,11 @@ settle() { # the vacuum debt of the loads before, paid before each paced measure
   done
 }
 
+read_wrk() { # $1 = a wrk --latency output file: sets rps, p50, p99 and errs (its error lines, empty when none)
+  rps=$(awk '/Requests\/sec/ {print $2}' "$1"); p50=$(awk '$1=="50%" {print $2}' "$1"); p99=$(awk '$1=="99%" {print $2}' "$1")
+  errs=$(grep -E "Non-2xx|Socket errors" "$1" | tr '\n' ' ' || true)
+}
+
 to_ms() { # a wrk latency ("850.00us", "1.58ms", "1.02s") in milliseconds
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'
 }
@@ -76,8 +81,7 @@ for stage in false true; do
     [ $around = true ] && before=$(pgbench_tps_with "$s" "$CONNS" "$DURATION")
     wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "bench/api/$s.lua" "$url" > "$WORK/$s.txt" 2>&1 || true
     [ $around = true ] && after=$(pgbench_tps_with "$s" "$CONNS" "$DURATION")
-    rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s.txt")
-    errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s.txt" | tr '\n' ' ' || true)
+    read_wrk "$WORK/$s.txt"
     drained=""; [ $stage = true ] && drain
     echo "$label | $s | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors} | rss $(( $(rss_kb) / 1024 )) MB${drained}"
     if [ $stage = false ]; then half_of[$s]=$(awk -v r="${rps:-0}" 'BEGIN {h = int(r / 2); print (h < 1 ? 1 : h)}'); fi
@@ -92,8 +96,8 @@ for stage in false true; do
     for s in review next; do
       [ "${SETTLE:-1}" = 1 ] && settle
       SCENARIO="bench/api/$s.lua" DELAY_MS=$(( CONNS * 1000 / half_of[$s] )) wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "$url" > "$WORK/$s-half.txt" 2>&1 || true
-      errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
-      echo "$label | $s at 50% (target ${half_of[$s]} req/s), after its own full loads | $(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt") req/s | p50 $(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt") | p99 $(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt") | ${errs:-no errors}"
+      read_wrk "$WORK/$s-half.txt"
+      echo "$label | $s at 50% (target ${half_of[$s]} req/s), after its own full loads | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}"
     done
   fi
 done
@@ -115,8 +119,7 @@ for s in ${PACED:-review next mistake legacy-log}; do
       [ "${SETTLE:-1}" = 1 ] && settle
       SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d3s -s bench/api/paced.lua "$url" >/dev/null 2>&1 || true
       SCENARIO="bench/api/$s.lua" DELAY_MS=$delay wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s bench/api/paced.lua "$url" > "$WORK/$s-half.txt" 2>&1 || true
-      rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$s-half.txt"); p50=$(awk '$1=="50%" {print $2}' "$WORK/$s-half.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/$s-half.txt")
-      errs=$(grep -E "Non-2xx|Socket errors" "$WORK/$s-half.txt" | tr '\n' ' ' || true)
+      read_wrk "$WORK/$s-half.txt"
       drained=""; [ $stage = true ] && drain
       echo "${label_of[$stage]} | $s at 50% (target ${half} req/s), round $r | ${rps} req/s | p50 ${p50} | p99 ${p99} | ${errs:-no errors}${drained}"
       p50_ms[$stage]=$(to_ms "$p50"); p50_sum[$stage]=$(awk -v a="${p50_sum[$stage]}" -v b="${p50_ms[$stage]}" 'BEGIN {print a + b}')
@@ -133,8 +136,7 @@ if [ "${SOAK:-120}" -gt 0 ]; then
   while kill -0 "$wrk_pid" 2>/dev/null; do sleep 10; samples="$samples $(( $(rss_kb) / 1024 ))"; done
   first=$(echo $samples | awk '{print $1}'); last=$(echo $samples | awk '{print $NF}')
   growth=$(awk -v a="$first" -v b="$last" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
-  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/soak.txt"); p99=$(awk '$1=="99%" {print $2}' "$WORK/soak.txt")
-  errs=$(grep -E "Non-2xx|Socket errors" "$WORK/soak.txt" | tr '\n' ' ' || true)
+  read_wrk "$WORK/soak.txt"
   echo "v2 only | soak ${SOAK:-120}s review at 50% (${half_of[review]} req/s) | ${rps} req/s | p99 ${p99} | ${errs:-no errors} | rss MB every 10 s:${samples} | growth first->last ${growth}%"
 fi
 kill "${pid_of[false]}" "${pid_of[true]}"; wait "${pid_of[false]}" "${pid_of[true]}" 2>/dev/null || true
