@@ -53,9 +53,7 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
                     }
                 }
                 TResponse response;
-                await using (var tx = router.Mirror is null
-                    ? await router.Primary.BeginAsync(cancellationToken)
-                    : await router.Primary.BeginWithOutboxAsync(cancellationToken))
+                await using (var tx = await router.Primary.BeginAsync(cancellationToken))
                 {
                     response = await next(message, cancellationToken);
                     if (router.Mirror is not null)

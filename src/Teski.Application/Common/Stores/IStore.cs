@@ -27,16 +27,12 @@ public interface IStore
 
     IMirrorBacklog Backlog { get; }
 
-    /// <summary>Begins this store's transaction; every port call in the current scope joins it until it is disposed.</summary>
-    Task<IStoreTransaction> BeginAsync(CancellationToken ct);
-
     /// <summary>
-    /// Begins a transaction that records outbox records (<see cref="IMirrorBacklog.AddAsync"/>) before it commits, as
-    /// <see cref="BeginAsync"/> otherwise. A store may hold a port call's final write back and send it with the first
-    /// outbox record, one round trip less per mirrored write; the commit, and any other call on the store, sends it
-    /// first, so what the transaction reads and commits is the same either way.
+    /// Begins this store's transaction; every port call in the current scope joins it until it is disposed. A store may
+    /// hold a port call's final write back and send it with the commit (the v2 store on PostgreSQL: one round trip less
+    /// per write); any other call on the store sends it first, so what the transaction reads and commits is the same.
     /// </summary>
-    Task<IStoreTransaction> BeginWithOutboxAsync(CancellationToken ct) => BeginAsync(ct);
+    Task<IStoreTransaction> BeginAsync(CancellationToken ct);
 }
 
 public interface IStoreTransaction : IAsyncDisposable

@@ -36,10 +36,12 @@ public sealed class V2Store : IStore, IAsyncDisposable
     private readonly IDbContextFactory<V2DbContext> _factory;
     private V2DbContext? _db;
 
-    // Write-behind for the outbox (PostgreSQL, BeginWithOutboxAsync): a port call's final write batch, held back until
-    // the outbox insert that follows it (one round trip for both), the commit, or the scope's next call on this store.
+    // Write-behind (PostgreSQL, in a transaction BeginAsync opened): a port call's final write batch, and the outbox
+    // inserts that follow it, held back until the commit (sent in its round trip) or the scope's next call on this store.
     private bool _holdWrites;
     private NpgsqlBatch? _heldWrites;
+
+    private const string CommitSql = "COMMIT";
 
     public V2Store(IDbContextFactory<V2DbContext> factory, V2UserZoneHints zoneHints)
     {
@@ -89,7 +91,9 @@ public sealed class V2Store : IStore, IAsyncDisposable
                     ?? throw new InvalidOperationException("EF did not accept the SQLite transaction.");
                 return new Transaction(this, efTx, sqliteTx);
             }
-            return new Transaction(this, await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct), null);
+            var tx = new Transaction(this, await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct), null);
+            _holdWrites = true;
+            return tx;
         }
         catch (Exception ex) when (IsConflict(ex))
         {
@@ -98,20 +102,11 @@ public sealed class V2Store : IStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// As <see cref="BeginAsync"/>; on PostgreSQL a port call's final write batch (<see cref="V2RowWrites"/>) is then
-    /// held back and sent in one round trip with the outbox record the transaction inserts next
-    /// (<see cref="InsertWithHeldWritesAsync"/>). The commit and every other call on this store send it first, so the
-    /// transaction's reads, its errors (surfacing one call later, still inside the transaction) and what it commits
-    /// are unchanged (ADR 0004 addendum).
+    /// Executes a port call's final write batch, or, in a PostgreSQL transaction, holds it back: the commit sends it in
+    /// its own round trip (<see cref="Transaction.CommitAsync"/>), and every other call on this store sends it first, so
+    /// the transaction's reads, what it commits, and its errors (surfacing one call later, still inside the
+    /// transaction) are unchanged (ADR 0009 addenda). Takes ownership of the batch.
     /// </summary>
-    public async Task<IStoreTransaction> BeginWithOutboxAsync(CancellationToken ct)
-    {
-        var tx = await BeginAsync(ct);
-        _holdWrites = _db is not SqliteV2DbContext;
-        return tx;
-    }
-
-    /// <summary>Executes a port call's final write batch, or holds it (<see cref="BeginWithOutboxAsync"/>); takes ownership of it.</summary>
     internal async Task ExecuteWritesAsync(NpgsqlBatch batch, CancellationToken ct)
     {
         // Never two held at once: an earlier held batch goes first, so the writes reach the database in their order.
@@ -156,26 +151,50 @@ public sealed class V2Store : IStore, IAsyncDisposable
     }
 
     /// <summary>
-    /// One statement (an outbox insert) on the scope's connection and transaction, behind the held write batch when
-    /// there is one: both in one round trip. PostgreSQL only.
+    /// One statement (an outbox insert) on the scope's connection and transaction. In a transaction it joins the held
+    /// write batch (or starts one) and goes with the commit, errors included; outside one it runs at once. PostgreSQL only.
     /// </summary>
     internal async Task InsertWithHeldWritesAsync(NpgsqlBatchCommand insert, CancellationToken ct)
     {
         var db = await ContextAsync(ct);
+        if (_holdWrites)
+        {
+            _heldWrites ??= await Persistence.PostgresCommands.CreateBatchAsync(db.Database, ct);
+            _heldWrites.BatchCommands.Add(insert);
+            return;
+        }
         try
         {
-            var batch = _heldWrites ?? await Persistence.PostgresCommands.CreateBatchAsync(db.Database, ct);
-            _heldWrites = null;
-            await using (batch)
-            {
-                batch.BatchCommands.Add(insert);
-                await batch.ExecuteNonQueryAsync(ct);
-            }
+            await using var batch = await Persistence.PostgresCommands.CreateBatchAsync(db.Database, ct);
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(ct);
         }
         catch (Exception ex) when (IsConflict(ex))
         {
             throw Conflict(ex);
         }
+    }
+
+    /// <summary>
+    /// Commits a PostgreSQL transaction with its held writes: the batch and a <c>COMMIT</c> in one round trip. False
+    /// when nothing is held (the caller commits the usual way). A failing statement skips the rest of the batch, COMMIT
+    /// included, and the exception leaves the transaction open for the rollback at dispose.
+    /// </summary>
+    private async Task<bool> CommitWithHeldWritesAsync(CancellationToken ct)
+    {
+        if (_heldWrites is not { } held)
+        {
+            return false;
+        }
+        _heldWrites = null;
+        await using (held)
+        {
+            held.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
+            await held.ExecuteNonQueryAsync(ct);
+        }
+        // The server has left the transaction, and Npgsql with it (its status comes from the server's answer): the
+        // transaction object is complete, so disposing it rolls nothing back.
+        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -337,8 +356,10 @@ public sealed class V2Store : IStore, IAsyncDisposable
         {
             try
             {
-                await store.FlushHeldWritesAsync(ct);
-                await tx.CommitAsync(ct);
+                if (!await store.CommitWithHeldWritesAsync(ct))
+                {
+                    await tx.CommitAsync(ct);
+                }
                 _committed = true;
             }
             catch (Exception ex) when (IsConflict(ex))
