@@ -38,7 +38,7 @@ internal static class MirrorBacklogSql
     private const string InsertSql =
         "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $5)";
 
-    /// <summary>The insert as a batch command: the v2 store sends it behind the write batch it held back (V2Store.BeginWithOutboxAsync).</summary>
+    /// <summary>The insert as a batch command: in a transaction the v2 store sends it behind the write batch it holds back, with the commit (V2Store.ExecuteWritesAsync).</summary>
     public static NpgsqlBatchCommand InsertCommand(Guid id, string stream, string kind, string payload, Instant now)
     {
         var command = new NpgsqlBatchCommand(InsertSql);

@@ -14,7 +14,7 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
     {
         if (!V2Store.IsSqlite(await store.ContextAsync(ct)))
         {
-            // In the round trip of the write batch the store held back for it (V2Store.BeginWithOutboxAsync), if any.
+            // In a transaction, with the write batch the store holds back and the commit: one round trip (V2Store.ExecuteWritesAsync).
             await store.InsertWithHeldWritesAsync(Persistence.MirrorBacklogSql.InsertCommand(id, stream, kind, payload, now), ct);
             return;
         }

@@ -51,8 +51,8 @@ internal sealed class V2RowWrites
     public void UpdateStreak(V2UserRow user) => _streak = user;
 
     /// <summary>
-    /// Writes the rows: on PostgreSQL one batch, which the store may hold back to send with the outbox record that
-    /// follows (<see cref="V2Store.BeginWithOutboxAsync"/>), so it must be the port call's last statement.
+    /// Writes the rows: on PostgreSQL one batch, which the store holds back in a transaction to send with the commit
+    /// (<see cref="V2Store.ExecuteWritesAsync"/>), so it must be the port call's last statement.
     /// </summary>
     public async Task SaveAsync(V2Store store, V2DbContext db, CancellationToken ct)
     {

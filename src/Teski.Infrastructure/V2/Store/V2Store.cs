@@ -103,7 +103,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
 
     /// <summary>
     /// Executes a port call's final write batch, or, in a PostgreSQL transaction, holds it back: the commit sends it in
-    /// its own round trip (<see cref="Transaction.CommitAsync"/>), and every other call on this store sends it first, so
+    /// its round trip (<see cref="Transaction.CommitAsync"/>), and every other call on this store sends it first, so
     /// the transaction's reads, what it commits, and its errors (surfacing one call later, still inside the
     /// transaction) are unchanged (ADR 0009 addenda). Takes ownership of the batch.
     /// </summary>
@@ -130,17 +130,30 @@ public sealed class V2Store : IStore, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends the held write batch, if any (before anything else runs on the scope's connection).</summary>
-    private async Task FlushHeldWritesAsync(CancellationToken ct)
+    /// <summary>
+    /// Sends the held write batch, if any (before anything else runs on the scope's connection); with
+    /// <paramref name="commit"/>, a <c>COMMIT</c> as its last statement, in the same round trip. False when nothing was
+    /// held. A failing statement skips the rest of the batch, COMMIT included, and the exception leaves the transaction
+    /// open for the rollback at dispose.
+    /// </summary>
+    private async Task<bool> FlushHeldWritesAsync(CancellationToken ct, bool commit = false)
     {
-        if (_heldWrites is { } held)
+        if (_heldWrites is not { } held)
         {
-            _heldWrites = null;
-            await using (held)
-            {
-                await held.ExecuteNonQueryAsync(ct);
-            }
+            return false;
         }
+        _heldWrites = null;
+        await using (held)
+        {
+            if (commit)
+            {
+                // Once the server has left the transaction, so has Npgsql (its status comes from the server's answer):
+                // the transaction object is complete, and disposing it rolls nothing back.
+                held.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
+            }
+            await held.ExecuteNonQueryAsync(ct);
+        }
+        return true;
     }
 
     private void DropHeldWrites()
@@ -173,28 +186,6 @@ public sealed class V2Store : IStore, IAsyncDisposable
         {
             throw Conflict(ex);
         }
-    }
-
-    /// <summary>
-    /// Commits a PostgreSQL transaction with its held writes: the batch and a <c>COMMIT</c> in one round trip. False
-    /// when nothing is held (the caller commits the usual way). A failing statement skips the rest of the batch, COMMIT
-    /// included, and the exception leaves the transaction open for the rollback at dispose.
-    /// </summary>
-    private async Task<bool> CommitWithHeldWritesAsync(CancellationToken ct)
-    {
-        if (_heldWrites is not { } held)
-        {
-            return false;
-        }
-        _heldWrites = null;
-        await using (held)
-        {
-            held.BatchCommands.Add(new NpgsqlBatchCommand(CommitSql));
-            await held.ExecuteNonQueryAsync(ct);
-        }
-        // The server has left the transaction, and Npgsql with it (its status comes from the server's answer): the
-        // transaction object is complete, so disposing it rolls nothing back.
-        return true;
     }
 
     public async ValueTask DisposeAsync()
@@ -356,7 +347,7 @@ public sealed class V2Store : IStore, IAsyncDisposable
         {
             try
             {
-                if (!await store.CommitWithHeldWritesAsync(ct))
+                if (!await store.FlushHeldWritesAsync(ct, commit: true))
                 {
                     await tx.CommitAsync(ct);
                 }
