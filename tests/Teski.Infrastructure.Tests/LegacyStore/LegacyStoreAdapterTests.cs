@@ -564,6 +564,83 @@ public abstract class LegacyStoreAdapterTests
         stats.MistakeCount.Should().Be(20);
         stats.SkillId.Should().BeNull("NULL skill: the unique constraint does not help, the user lock does");
     }
+    // ---- the mirror's batch of mistakes ----
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_mirrored_batch_of_mistakes_writes_the_rows_one_at_a_time_writes(bool withErrorSubtype)
+    {
+        var (batched, single) = await MistakeBatchAgainstOneAtATimeAsync(withErrorSubtype, setupSql: null);
+
+        batched.Should().Equal(single);
+        batched.Count(r => r.StartsWith("log ", StringComparison.Ordinal)).Should().Be(BatchEntries.Length + 2);
+        batched.Count(r => r.StartsWith("link ", StringComparison.Ordinal)).Should().Be(BatchEntries.Count(e => e.Entry.V2MistakeId is not null));
+    }
+
+    /// <summary>The entries of the batch tests: existing and new cards and stats rows, two mistakes on one new card, a plain log.</summary>
+    private static readonly (long User, int Minute, MistakeEntry Entry)[] BatchEntries =
+    [
+        // User 1's existing card and stats row (skill 3), from the setup.
+        (1, 1, Entry(MistakeOrigin.V2, "frac") with { V2MistakeId = Guid.Parse("0a000000-0000-4000-8000-000000000001") }),
+        // A new card and a new stats row with no skill, twice: the second sees what the first created.
+        (2, 2, Entry(MistakeOrigin.LegacyV1, "new", skill: null, instance: 41, subtype: "unit") with { V2MistakeId = Guid.Parse("0a000000-0000-4000-8000-000000000002") }),
+        (2, 3, Entry(MistakeOrigin.V2, "new", skill: null, instance: 42) with { V2MistakeId = Guid.Parse("0a000000-0000-4000-8000-000000000003") }),
+        // The plain legacy log: no card, no link.
+        (1, 4, Entry(MistakeOrigin.Legacy, "plain", skill: 9)),
+        // User 3's card exists with a stats row of another skill (7): a new stats row for skill 3.
+        (3, 5, Entry(MistakeOrigin.V2, "frac") with { V2MistakeId = Guid.Parse("0a000000-0000-4000-8000-000000000005") }),
+    ];
+
+    /// <summary>
+    /// The legacy rows after <see cref="BatchEntries"/> through the mirror's batch port in one transaction, and after the
+    /// same entries logged one at a time (the store's own write, through EF), on two fresh databases with the same setup.
+    /// </summary>
+    protected async Task<(List<string> Batched, List<string> Single)> MistakeBatchAgainstOneAtATimeAsync(bool withErrorSubtype, string? setupSql)
+    {
+        await using var batched = await NewAsync(withErrorSubtype);
+        await using var single = await NewAsync(withErrorSubtype);
+        foreach (var h in new[] { batched, single })
+        {
+            await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(User(1), Entry(MistakeOrigin.V2, "frac"), T0, V2Rules, None));
+            await h.WithStoreAsync(s => s.Memory.LogMistakeAsync(User(3), Entry(MistakeOrigin.V2, "frac", skill: 7), T0, V2Rules, None));
+            if (setupSql is not null)
+            {
+                await h.Db.ExecuteAsync(setupSql);
+            }
+        }
+
+        await batched.InTransactionWithRetryAsync(async s =>
+        {
+            var people = await ((IMistakeBatchPort)s.Memory).ApplyMistakesAsync(
+                BatchEntries.Select(e => new MirroredMistake(User(e.User), e.Entry, T0 + Duration.FromMinutes(e.Minute))).ToList(), None);
+            people.Select(p => p.LegacyId).Should().Equal(BatchEntries.Select(e => (long?)e.User));
+            return 0;
+        }, maxAttempts: 1);
+        foreach (var (user, minute, entry) in BatchEntries)
+        {
+            // The port's own write links a row with a v2 id too.
+            await single.InTransactionWithRetryAsync(
+                s => s.Memory.LogMistakeAsync(User(user), entry, T0 + Duration.FromMinutes(minute), V2Rules, None), maxAttempts: 1);
+        }
+        return (await MemoryRowsAsync(batched), await MemoryRowsAsync(single));
+    }
+
+    /// <summary>Every mistake log (in id order), stats row, card and mistake row link, as comparable text without ids.</summary>
+    private static async Task<List<string>> MemoryRowsAsync(LegacyStoreHarness h)
+    {
+        await using var db = h.NewContext();
+        var logs = await db.MistakeLogs.AsNoTracking().OrderBy(m => m.Id).ToListAsync();
+        var rows = logs.Select(m => $"log {m.UserId} {m.SkillId} {m.TemplateCode} {m.InstanceId} {m.ErrorType} {m.ErrorSubtype} {m.Detail} {m.Weight} {m.OccurredAt} {m.ResolvedAt}").ToList();
+        rows.AddRange((await db.MemoryStats.AsNoTracking().ToListAsync()).OrderBy(s => (s.UserId, s.SkillId))
+            .Select(s => $"stats {s.UserId} {s.SkillId} {s.MistakeCount} {s.LastMissedAt} {s.LastMasteredAt} {s.Stability}"));
+        rows.AddRange((await db.ReviewCards.AsNoTracking().ToListAsync()).OrderBy(c => (c.UserId, c.TemplateCode))
+            .Select(c => $"card {c.UserId} {c.SkillId} {c.TemplateCode} {c.Easiness} {c.Stability} {c.LastIntervalDays} {c.NextReviewAt} {c.Status} {c.LastResult} {c.UpdatedAt}"));
+        var byId = logs.ToDictionary(m => m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        rows.AddRange((await db.RowLinks.AsNoTracking().Where(l => l.Entity == "mistake_logs").ToListAsync())
+            .Select(l => $"link {l.V2Id} {byId[l.LegacyId].UserId} {byId[l.LegacyId].OccurredAt}").Order(StringComparer.Ordinal));
+        return rows;
+    }
 }
 
 public sealed class SqliteLegacyStoreAdapterTests : LegacyStoreAdapterTests
@@ -574,4 +651,19 @@ public sealed class SqliteLegacyStoreAdapterTests : LegacyStoreAdapterTests
 public sealed class PostgresLegacyStoreAdapterTests : LegacyStoreAdapterTests
 {
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    [Fact]
+    public async Task A_mirrored_batch_of_mistakes_still_writes_them_when_the_log_ids_come_from_a_sequence_the_column_does_not_own()
+    {
+        // The batch draws the logs' ids from pg_get_serial_sequence('mistake_logs', 'id'); a column whose default uses a
+        // sequence it does not own (a hand-made table) has none to name, and the batch's writes go through EF.
+        var (batched, single) = await MistakeBatchAgainstOneAtATimeAsync(withErrorSubtype: true,
+            setupSql: "ALTER SEQUENCE mistake_logs_id_seq OWNED BY NONE");
+
+        batched.Should().Equal(single);
+        batched.Should().Contain(r => r.StartsWith("link ", StringComparison.Ordinal));
+        await using var h = await LegacyStoreHarness.CreateAsync(Provider);
+        await h.Db.ExecuteAsync("ALTER SEQUENCE mistake_logs_id_seq OWNED BY NONE");
+        (await h.Db.ScalarAsync("SELECT pg_get_serial_sequence('mistake_logs', 'id')")).Should().BeNull("the case the EF path is for");
+    }
 }

@@ -22,11 +22,18 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
         return store.WriteAsync(async db =>
         {
             await LegacyStore.LockUserAsync(db, userId, ct);
-            var statsRow = await FindStatsAsync(db, userId, entry.SkillId, ct);
-            var cardRow = SchedulesCard(entry)
-                ? await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == entry.TemplateCode).FirstOrDefaultAsync(ct)
-                : null;
-            var written = RecordMistake(db, userId, entry, now, statsRow, cardRow);
+            var stats = new Dictionary<(int, int?), LegacyMemoryStatsRow>();
+            if (await FindStatsAsync(db, userId, entry.SkillId, ct) is { } statsRow)
+            {
+                stats[(userId, statsRow.SkillId)] = statsRow;
+            }
+            var cards = new Dictionary<(int, string), LegacyReviewCardRow>();
+            if (SchedulesCard(entry)
+                && await db.ReviewCards.Where(c => c.UserId == userId && c.TemplateCode == entry.TemplateCode).FirstOrDefaultAsync(ct) is { } cardRow)
+            {
+                cards[(userId, entry.TemplateCode!)] = cardRow;
+            }
+            var written = RecordMistake(db, userId, entry, now, stats, cards);
             await db.SaveChangesAsync(ct);
             if (AddRowLink(db, written.Log, entry))
             {
@@ -37,10 +44,12 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
     }
 
     /// <summary>
-    /// Mirrored mistakes in a fixed number of statements: the people (one query, as for reviews), their locks (one
-    /// statement), their memory_stats rows (one query), the cards of the templates the mistakes schedule (one query),
-    /// every row as <see cref="LogMistakeAsync"/> writes it, saved in one batch, then the row links in a second. Two
-    /// mistakes of one person in a batch see each other's rows, as they would one after the other.
+    /// Mirrored mistakes in a fixed number of statements, every row as <see cref="LogMistakeAsync"/> writes it: the
+    /// people (one query, as for reviews), their locks, their memory_stats rows and the cards of the templates the
+    /// mistakes schedule. Two mistakes of one person in a batch see each other's rows, as they would one after the
+    /// other. On PostgreSQL the locks, reads and new log ids go in one round trip and every write in a second
+    /// (<see cref="LegacyMistakeBatchWrites"/>); on SQLite through EF: the reads one query each, the rows saved in one
+    /// batch, then the row links (which name the logs' generated ids) in a second.
     /// </summary>
     public Task<IReadOnlyList<UserIdentity>> ApplyMistakesAsync(IReadOnlyList<MirroredMistake> mistakes, CancellationToken ct) =>
         store.RunAsync<IReadOnlyList<UserIdentity>>(async db =>
@@ -48,101 +57,73 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
             RequireTransaction(db, "mistakes");
             var people = await ResolvePeopleAsync(db, mistakes.Select(m => (m.User, m.At)).ToList(), ct);
             var userIds = people.Select(UserId).Distinct().ToList();
-            await LegacyStore.LockUsersAsync(db, userIds, ct);
-            var stats = (await db.MemoryStats.Where(m => userIds.Contains(m.UserId)).ToListAsync(ct))
-                .GroupBy(m => (m.UserId, m.SkillId))
-                .ToDictionary(g => g.Key, g => g.MinBy(m => m.Id)!);
             var cardKeys = Enumerable.Range(0, mistakes.Count)
                 .Where(i => SchedulesCard(mistakes[i].Entry))
                 .Select(i => (User: UserId(people[i]), Concept: mistakes[i].Entry.TemplateCode!))
                 .Distinct()
                 .ToList();
-            var cards = await CardsAsync(db, cardKeys, ct);
-            var logs = new LegacyMistakeLogRow[mistakes.Count];
-            for (var i = 0; i < mistakes.Count; i++)
+            if (!db.Database.IsSqlite())
             {
-                var (entry, userId) = (mistakes[i].Entry, UserId(people[i]));
-                var statsKey = (userId, Int(entry.SkillId));
-                var cardKey = (userId, entry.TemplateCode ?? "");
-                // The card only matters when the mistake schedules it (RecordMistake ignores it otherwise).
-                var written = RecordMistake(db, userId, entry, LegacyRowMapping.Micros(mistakes[i].At),
-                    stats.GetValueOrDefault(statsKey), cards.GetValueOrDefault(cardKey));
-                logs[i] = written.Log;
-                stats[statsKey] = written.Stats;
-                if (written.Card is not null)
-                {
-                    cards[cardKey] = written.Card;
-                }
+                await LegacyMistakeBatchWrites.ApplyAsync(db, mistakes, people.Select(UserId).ToList(), userIds, cardKeys, ct);
+                return people;
             }
-            await db.SaveChangesAsync(ct);
-            var linked = false;
-            for (var i = 0; i < mistakes.Count; i++)
-            {
-                linked |= AddRowLink(db, logs[i], mistakes[i].Entry);
-            }
-            if (linked)
-            {
-                await db.SaveChangesAsync(ct);
-            }
+            // No user locks on SQLite: the IMMEDIATE transaction already serialises every writer.
+            var stats = StatsByKey(await db.MemoryStats.Where(m => userIds.Contains(m.UserId)).ToListAsync(ct));
+            await SaveMistakesAsync(db, mistakes, people.Select(UserId).ToList(), stats, await CardsAsync(db, cardKeys, ct), ct);
             return people;
         }, ct);
 
-    /// <summary>Whether a mistake schedules its template's card: the plain legacy log does not; /log/v1 and a mirrored v2 mistake do.</summary>
-    private static bool SchedulesCard(MistakeEntry entry) =>
-        entry.Origin is MistakeOrigin.LegacyV1 or MistakeOrigin.V2 && !string.IsNullOrEmpty(entry.TemplateCode);
-
-    /// <summary>The rows one mistake writes, tracked by <paramref name="db"/>, given its skill's stats row and its template's card as found (null: none yet).</summary>
-    private static (LegacyMistakeLogRow Log, LegacyMemoryStatsRow Stats, LegacyReviewCardRow? Card) RecordMistake(
-        LegacyDbContext db, int userId, MistakeEntry entry, Instant now, LegacyMemoryStatsRow? statsRow, LegacyReviewCardRow? cardRow)
+    /// <summary>
+    /// The mirrored mistakes' rows through EF, given the stats rows and cards found (tracked): every row saved in one
+    /// batch, then the row links, which name the logs' generated ids, in a second.
+    /// </summary>
+    internal static async Task SaveMistakesAsync(LegacyDbContext db, IReadOnlyList<MirroredMistake> mistakes, IReadOnlyList<int> owners,
+        Dictionary<(int, int?), LegacyMemoryStatsRow> stats, Dictionary<(int, string), LegacyReviewCardRow> cards, CancellationToken ct)
     {
-        var log = LegacyMistakeLog.Log(userId, entry.SkillId, entry.TemplateCode, entry.InstanceId, entry.ErrorType,
-            entry.ErrorSubtype, entry.DetailJson, now);
-        var row = new LegacyMistakeLogRow
+        var logs = new LegacyMistakeLogRow[mistakes.Count];
+        for (var i = 0; i < mistakes.Count; i++)
         {
-            UserId = userId,
-            SkillId = Int(log.SkillId),
-            TemplateCode = log.TemplateCode,
-            InstanceId = Int(log.InstanceId),
-            ErrorType = log.ErrorType,
-            // Older databases lack the column; the model does not map it there, so the value is dropped.
-            ErrorSubtype = db.HasErrorSubtype ? log.ErrorSubtype : null,
-            // A v2 mistake's raw text need not be JSON, and the PostgreSQL column is `json`: keep it as {"raw": …}.
-            Detail = LegacyJson.ToValidJson(log.DetailJson),
-            Weight = log.Weight,
-            OccurredAt = log.OccurredAt,
-        };
-        db.MistakeLogs.Add(row);
-
-        if (statsRow is null)
-        {
-            statsRow = new LegacyMemoryStatsRow();
-            LegacyMemoryStats.FirstMistake(userId, log.SkillId, now).CopyTo(statsRow);
-            db.MemoryStats.Add(statsRow);
+            logs[i] = RecordMistake(db, owners[i], mistakes[i].Entry, LegacyRowMapping.Micros(mistakes[i].At), stats, cards).Log;
         }
-        else
+        await db.SaveChangesAsync(ct);
+        var linked = false;
+        for (var i = 0; i < mistakes.Count; i++)
         {
-            var stats = statsRow.ToDomain();
-            stats.RecordMistake(now);
-            stats.CopyTo(statsRow);
+            linked |= AddRowLink(db, logs[i], mistakes[i].Entry);
         }
-
-        if (!SchedulesCard(entry))
+        if (linked)
         {
-            return (row, statsRow, null);
+            await db.SaveChangesAsync(ct);
         }
-        if (cardRow is null)
-        {
-            cardRow = LegacyReviewCard.New(userId, log.SkillId, entry.TemplateCode!, now).ToRow();
-            db.ReviewCards.Add(cardRow);
-        }
-        else
-        {
-            var card = cardRow.ToDomain();
-            card.ScheduleAfterMistake(now);
-            card.CopyTo(cardRow);
-        }
-        return (row, statsRow, cardRow);
     }
+
+    /// <summary>The stats rows by (user, skill); a database without the unique constraint gets the oldest row.</summary>
+    internal static Dictionary<(int, int?), LegacyMemoryStatsRow> StatsByKey(IEnumerable<LegacyMemoryStatsRow> rows) =>
+        rows.GroupBy(m => (m.UserId, m.SkillId)).ToDictionary(g => g.Key, g => g.MinBy(m => m.Id)!);
+
+    /// <summary>
+    /// <see cref="MistakeRows.Record"/>, with the new rows added to <paramref name="db"/> (the stats row and card found
+    /// are tracked, so their changes are saved too).
+    /// </summary>
+    private static MistakeRows RecordMistake(LegacyDbContext db, int userId, MistakeEntry entry, Instant now,
+        Dictionary<(int, int?), LegacyMemoryStatsRow> stats, Dictionary<(int, string), LegacyReviewCardRow> cards)
+    {
+        var written = MistakeRows.Record(userId, entry, now, db.HasErrorSubtype, stats, cards);
+        db.MistakeLogs.Add(written.Log);
+        if (written.NewStats)
+        {
+            db.MemoryStats.Add(written.Stats);
+        }
+        if (written.NewCard)
+        {
+            db.ReviewCards.Add(written.Card!);
+        }
+        return written;
+    }
+
+    /// <summary>Whether a mistake schedules its template's card: the plain legacy log does not; /log/v1 and a mirrored v2 mistake do.</summary>
+    internal static bool SchedulesCard(MistakeEntry entry) =>
+        entry.Origin is MistakeOrigin.LegacyV1 or MistakeOrigin.V2 && !string.IsNullOrEmpty(entry.TemplateCode);
 
     /// <summary>
     /// A v2 mistake mirrored here: the link tells the backfill this row already exists in v2 (migration-rules.md).
@@ -281,8 +262,12 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
                 .Where(c => userIds.Contains(c.UserId) && c.TemplateCode != null && concepts.Contains(c.TemplateCode))
                 .ToListAsync(ct);
         }
-        return cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
+        return CardsByKey(cards);
     }
+
+    /// <summary>Cards by (user, template code); a database without the unique constraint gets the oldest card.</summary>
+    internal static Dictionary<(int, string), LegacyReviewCardRow> CardsByKey(IEnumerable<LegacyReviewCardRow> cards) =>
+        cards.GroupBy(c => (c.UserId, c.TemplateCode!)).ToDictionary(g => g.Key, g => g.MinBy(c => c.Id)!);
 
     public Task<int> MarkMasteredAsync(UserIdentity user, string templateCode, Instant now, CancellationToken ct)
     {
@@ -513,5 +498,5 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
     private static int UserId(UserIdentity user) =>
         user.LegacyId is { } id ? checked((int)id) : throw new InvalidOperationException("the legacy store needs the user's legacy id");
 
-    private static int? Int(long? value) => value is { } v ? checked((int)v) : null;
+    internal static int? Int(long? value) => value is { } v ? checked((int)v) : null;
 }
