@@ -11,7 +11,7 @@ namespace Teski.Infrastructure.Legacy.Store;
 
 /// <summary>
 /// The mirror's batch of mistakes on a PostgreSQL legacy store, in two round trips of plain statements instead of EF's
-/// five (docs/benchmarks.md, "the legacy mistake apply as plain statements"):
+/// five (docs/benchmarks.md, "the legacy mirror's batch of mistakes as plain statements"):
 /// <list type="number">
 /// <item>the people's locks, their <c>memory_stats</c> rows, the cards the batch schedules, and one new id per log from
 /// <c>mistake_logs</c>' own sequence (so the row links can name their logs in the same round trip as the logs);</item>
