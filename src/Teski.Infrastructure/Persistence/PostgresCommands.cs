@@ -37,4 +37,15 @@ internal static class PostgresCommands
             Transaction = (NpgsqlTransaction?)database.CurrentTransaction?.GetDbTransaction(),
         };
     }
+
+    /// <summary>A batch command with positional parameters: an <see cref="NpgsqlParameter"/> as given, any other value inferred.</summary>
+    public static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
+        }
+        return command;
+    }
 }

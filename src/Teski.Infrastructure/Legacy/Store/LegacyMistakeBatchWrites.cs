@@ -110,7 +110,7 @@ internal static class LegacyMistakeBatchWrites
         var links = Enumerable.Range(0, mistakes.Count).Where(i => mistakes[i].Entry.V2MistakeId is not null).ToList();
         if (links.Count > 0)
         {
-            batch.BatchCommands.Add(Command(InsertRowLinksSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(InsertRowLinksSql,
                 Array(links.Select(i => logs[i].Id.ToString(CultureInfo.InvariantCulture)).ToArray(), NpgsqlDbType.Text),
                 Array(links.Select(i => mistakes[i].Entry.V2MistakeId!.Value).ToArray(), NpgsqlDbType.Uuid)));
         }
@@ -125,15 +125,15 @@ internal static class LegacyMistakeBatchWrites
         LegacyDbContext db, int count, IReadOnlyList<int> userIds, IReadOnlyList<(int User, string Concept)> cardKeys, CancellationToken ct)
     {
         await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
-        batch.BatchCommands.Add(Command(LockUsersSql, LegacyStore.UserLockClass, Array(userIds.Distinct().Order().ToArray(), NpgsqlDbType.Integer)));
-        batch.BatchCommands.Add(Command(StatsSql, Array(userIds.ToArray(), NpgsqlDbType.Integer)));
+        batch.BatchCommands.Add(PostgresCommands.Command(LockUsersSql, LegacyStore.UserLockClass, Array(userIds.Distinct().Order().ToArray(), NpgsqlDbType.Integer)));
+        batch.BatchCommands.Add(PostgresCommands.Command(StatsSql, Array(userIds.ToArray(), NpgsqlDbType.Integer)));
         if (cardKeys.Count > 0)
         {
-            batch.BatchCommands.Add(Command(CardsSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(CardsSql,
                 Array(cardKeys.Select(k => k.User).ToArray(), NpgsqlDbType.Integer),
                 Array(cardKeys.Select(k => k.Concept).ToArray(), NpgsqlDbType.Text)));
         }
-        batch.BatchCommands.Add(Command(LogIdsSql, count));
+        batch.BatchCommands.Add(PostgresCommands.Command(LogIdsSql, count));
 
         var stats = new List<LegacyMemoryStatsRow>();
         var cards = new List<LegacyReviewCardRow>();
@@ -201,14 +201,14 @@ internal static class LegacyMistakeBatchWrites
         values.Add(Array(logs.Select(l => l.Weight).ToArray(), NpgsqlDbType.Double));
         values.Add(Array(logs.Select(l => ToWall(l.OccurredAt)).ToArray(), NpgsqlDbType.Timestamp));
         values.Add(Array(logs.Select(l => ToWall(l.ResolvedAt)).ToArray(), NpgsqlDbType.Timestamp));
-        batch.BatchCommands.Add(Command(hasErrorSubtype ? InsertLogsSql : InsertLogsWithoutSubtypeSql, [.. values]));
+        batch.BatchCommands.Add(PostgresCommands.Command(hasErrorSubtype ? InsertLogsSql : InsertLogsWithoutSubtypeSql, [.. values]));
     }
 
     private static void AddStats(NpgsqlBatch batch, List<LegacyMemoryStatsRow> created, IReadOnlyCollection<LegacyMemoryStatsRow> changed)
     {
         if (changed.Count > 0)
         {
-            batch.BatchCommands.Add(Command(UpdateStatsSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(UpdateStatsSql,
                 Array(changed.Select(s => s.Id).ToArray(), NpgsqlDbType.Integer),
                 Array(changed.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
                 Array(changed.Select(s => ToWall(s.LastMissedAt)).ToArray(), NpgsqlDbType.Timestamp),
@@ -217,7 +217,7 @@ internal static class LegacyMistakeBatchWrites
         }
         if (created.Count > 0)
         {
-            batch.BatchCommands.Add(Command(InsertStatsSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(InsertStatsSql,
                 Array(created.Select(s => s.UserId).ToArray(), NpgsqlDbType.Integer),
                 Array(created.Select(s => s.SkillId).ToArray(), NpgsqlDbType.Integer),
                 Array(created.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
@@ -231,7 +231,7 @@ internal static class LegacyMistakeBatchWrites
     {
         if (changed.Count > 0)
         {
-            batch.BatchCommands.Add(Command(UpdateCardsSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(UpdateCardsSql,
                 Array(changed.Select(c => c.Id).ToArray(), NpgsqlDbType.Integer),
                 Array(changed.Select(c => c.Easiness).ToArray(), NpgsqlDbType.Double),
                 Array(changed.Select(c => c.Stability).ToArray(), NpgsqlDbType.Double),
@@ -243,7 +243,7 @@ internal static class LegacyMistakeBatchWrites
         }
         if (created.Count > 0)
         {
-            batch.BatchCommands.Add(Command(InsertCardsSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(InsertCardsSql,
                 Array(created.Select(c => c.UserId).ToArray(), NpgsqlDbType.Integer),
                 Array(created.Select(c => c.SkillId).ToArray(), NpgsqlDbType.Integer),
                 Array(created.Select(c => c.TemplateCode).ToArray(), NpgsqlDbType.Text),
@@ -270,14 +270,4 @@ internal static class LegacyMistakeBatchWrites
 
     private static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType element) =>
         new() { NpgsqlDbType = NpgsqlDbType.Array | element, Value = values };
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        }
-        return command;
-    }
 }

@@ -80,26 +80,26 @@ internal sealed class V2RowWrites
         // Updates first, in lock order (user, then item), then the inserts in the order they were added.
         if (_streak is { } u)
         {
-            batch.BatchCommands.Add(Command(UpdateStreakSql, u.Id, u.StreakDays, Nullable(u.LastStreakAt, NpgsqlDbType.TimestampTz)));
+            batch.BatchCommands.Add(PostgresCommands.Command(UpdateStreakSql, u.Id, u.StreakDays, Nullable(u.LastStreakAt, NpgsqlDbType.TimestampTz)));
         }
         if (_schedule is { } s)
         {
-            batch.BatchCommands.Add(Command(UpdateItemSql,
+            batch.BatchCommands.Add(PostgresCommands.Command(UpdateItemSql,
                 s.Id, Nullable(s.TaskId, NpgsqlDbType.Uuid), s.Ease, s.Interval, s.DueAt, s.Stability, s.Difficulty, s.Lapses));
         }
         foreach (var row in _inserts)
         {
             batch.BatchCommands.Add(row switch
             {
-                MemoryItemRow m => Command(InsertItemSql,
+                MemoryItemRow m => PostgresCommands.Command(InsertItemSql,
                     m.Id, m.UserId, Nullable(m.TaskId, NpgsqlDbType.Uuid), m.Concept, m.Ease, m.Interval, m.DueAt, m.Stability, m.Difficulty, m.Lapses),
-                MistakeRow k => Command(InsertMistakeSql,
+                MistakeRow k => PostgresCommands.Command(InsertMistakeSql,
                     k.Id, k.UserId, Nullable(k.TaskId, NpgsqlDbType.Uuid), k.Concept, k.Subtype, k.Raw, k.CreatedAt),
-                ReviewLogRow r => Command(InsertReviewLogSql,
+                ReviewLogRow r => PostgresCommands.Command(InsertReviewLogSql,
                     r.Id, r.UserId, r.MemoryId, r.Grade, r.ScheduledFor, r.ReviewedAt, r.NextDueAt, r.DeltaSeconds),
-                XpEventRow x => Command(InsertXpSql, x.Id, x.UserId, x.Amount, x.Reason, x.Ts),
-                BadgeRow b => Command(InsertBadgeSql, b.Id, b.UserId, b.Kind, b.AcquiredAt),
-                AnalyticsEventRow e => Command(InsertEventSql,
+                XpEventRow x => PostgresCommands.Command(InsertXpSql, x.Id, x.UserId, x.Amount, x.Reason, x.Ts),
+                BadgeRow b => PostgresCommands.Command(InsertBadgeSql, b.Id, b.UserId, b.Kind, b.AcquiredAt),
+                AnalyticsEventRow e => PostgresCommands.Command(InsertEventSql,
                     e.Id, Nullable(e.UserId, NpgsqlDbType.Uuid), e.Kind, new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Jsonb, Value = e.Payload }, e.Ts),
                 _ => throw new InvalidOperationException($"V2RowWrites does not write {row.GetType().Name} rows."),
             });
@@ -108,14 +108,4 @@ internal sealed class V2RowWrites
 
     private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) =>
         new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
-        }
-        return command;
-    }
 }
