@@ -56,20 +56,21 @@ internal sealed class LegacyMemoryPort(LegacyStore store) : IMemoryPort, IReview
         {
             RequireTransaction(db, "mistakes");
             var people = await ResolvePeopleAsync(db, mistakes.Select(m => (m.User, m.At)).ToList(), ct);
-            var userIds = people.Select(UserId).Distinct().ToList();
+            var owners = people.Select(UserId).ToList();
+            var userIds = owners.Distinct().ToList();
             var cardKeys = Enumerable.Range(0, mistakes.Count)
                 .Where(i => SchedulesCard(mistakes[i].Entry))
-                .Select(i => (User: UserId(people[i]), Concept: mistakes[i].Entry.TemplateCode!))
+                .Select(i => (User: owners[i], Concept: mistakes[i].Entry.TemplateCode!))
                 .Distinct()
                 .ToList();
             if (!db.Database.IsSqlite())
             {
-                await LegacyMistakeBatchWrites.ApplyAsync(db, mistakes, people.Select(UserId).ToList(), userIds, cardKeys, ct);
+                await LegacyMistakeBatchWrites.ApplyAsync(db, mistakes, owners, userIds, cardKeys, ct);
                 return people;
             }
             // No user locks on SQLite: the IMMEDIATE transaction already serialises every writer.
             var stats = StatsByKey(await db.MemoryStats.Where(m => userIds.Contains(m.UserId)).ToListAsync(ct));
-            await SaveMistakesAsync(db, mistakes, people.Select(UserId).ToList(), stats, await CardsAsync(db, cardKeys, ct), ct);
+            await SaveMistakesAsync(db, mistakes, owners, stats, await CardsAsync(db, cardKeys, ct), ct);
             return people;
         }, ct);
 

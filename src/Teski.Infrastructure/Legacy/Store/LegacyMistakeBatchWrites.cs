@@ -24,7 +24,6 @@ namespace Teski.Infrastructure.Legacy.Store;
 internal static class LegacyMistakeBatchWrites
 {
     // The column lists name every column the EF model maps for the row (LegacyPlainStatementColumnsTests checks).
-    internal const string LockUsersSql = "SELECT pg_advisory_xact_lock($1, x) FROM unnest($2::integer[]) WITH ORDINALITY AS t(x, n) ORDER BY n";
     internal const string StatsSql =
         "SELECT id, user_id, skill_id, mistake_count, last_missed_at, last_mastered_at, stability FROM memory_stats WHERE user_id = ANY($1)";
     internal const string CardsSql =
@@ -118,14 +117,14 @@ internal static class LegacyMistakeBatchWrites
     }
 
     /// <summary>
-    /// The first round trip: the locks (ascending user ids, as every batch takes them), then the rows as they are under
+    /// The first round trip: the locks (<see cref="LegacyStore.LockUsersAsync"/>'s statement), then the rows as they are under
     /// them, and the new log ids in ascending order (null: <c>mistake_logs.id</c> has no owned sequence).
     /// </summary>
     private static async Task<(List<LegacyMemoryStatsRow> Stats, List<LegacyReviewCardRow> Cards, int[]? LogIds)> ReadAsync(
         LegacyDbContext db, int count, IReadOnlyList<int> userIds, IReadOnlyList<(int User, string Concept)> cardKeys, CancellationToken ct)
     {
         await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
-        batch.BatchCommands.Add(PostgresCommands.Command(LockUsersSql, LegacyStore.UserLockClass, Array(userIds.Distinct().Order().ToArray(), NpgsqlDbType.Integer)));
+        batch.BatchCommands.Add(LegacyStore.LockUsersCommand(userIds));
         batch.BatchCommands.Add(PostgresCommands.Command(StatsSql, Array(userIds.ToArray(), NpgsqlDbType.Integer)));
         if (cardKeys.Count > 0)
         {

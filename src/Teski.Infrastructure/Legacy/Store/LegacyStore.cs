@@ -11,6 +11,7 @@ using Teski.Application.Common.Stores;
 using Teski.Application.Memory;
 using Teski.Application.Persona;
 using Teski.Application.Xp;
+using Teski.Infrastructure.Persistence;
 
 namespace Teski.Infrastructure.Legacy.Store;
 
@@ -196,10 +197,15 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
         {
             return;
         }
-        var ordered = legacyUserIds.Distinct().Order().ToArray();
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(@class, x) FROM unnest(@ids) WITH ORDINALITY AS t(x, n) ORDER BY n",
-            [new NpgsqlParameter("class", UserLockClass), new NpgsqlParameter("ids", ordered)], ct);
+        await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
+        batch.BatchCommands.Add(LockUsersCommand(legacyUserIds));
+        await batch.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The statement of <see cref="LockUsersAsync"/>, for a caller that sends it in a batch with its reads (PostgreSQL).</summary>
+    internal static NpgsqlBatchCommand LockUsersCommand(IReadOnlyCollection<int> legacyUserIds) =>
+        PostgresCommands.Command("SELECT pg_advisory_xact_lock($1, x) FROM unnest($2::integer[]) WITH ORDINALITY AS t(x, n) ORDER BY n",
+            UserLockClass, new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer, Value = legacyUserIds.Distinct().Order().ToArray() });
 
     /// <summary>
     /// Inserts one row unless it collides with a unique key (<c>INSERT … ON CONFLICT DO NOTHING</c> on both providers);
