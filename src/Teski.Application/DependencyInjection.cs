@@ -24,6 +24,7 @@ public static class DependencyInjection
         services.AddSingleton<MirrorWakeup>();
         services.AddSingleton<V2RuleSettingsAccessor>();
         services.AddHostedService<MirrorBackgroundService>();
+        services.TryAddSingleton(new MirrorRetention(MirrorRetention.DefaultKeep));
         services.AddScoped<ShadowReadScope>();
         services.AddSingleton<ShadowReader>();
         services.AddShadowProjections();

@@ -50,6 +50,8 @@ public sealed class ConfigurationTests
     [InlineData("TESKI_MAX_CONCURRENT_REQUESTS", "many")]
     [InlineData("TESKI_REQUEST_QUEUE_LIMIT", "-5")]
     [InlineData("TESKI_REQUEST_QUEUE_LIMIT", "1e3")]
+    [InlineData("TESKI_MIRROR_RETENTION_HOURS", "-1")]
+    [InlineData("TESKI_MIRROR_RETENTION_HOURS", "1d")]
     [InlineData("TESKI_CORS_ORIGINS", "teski.app")]
     [InlineData("TESKI_CORS_ORIGINS", "https://teski.app/path")]
     public void Malformed_value_names_its_variable(string variable, string value)

@@ -72,6 +72,14 @@ public sealed record TeskiConfiguration
     public int RequestQueueLimit { get; init; } = DefaultRequestQueueLimit;
 
     /// <summary>
+    /// <c>TESKI_MIRROR_RETENTION_HOURS</c>: how long an outbox keeps a record after it was applied; older ones are
+    /// pruned by the mirror's periodic pass (0: on its next minute). Default 24.
+    /// </summary>
+    public int MirrorRetentionHours { get; init; } = DefaultMirrorRetentionHours;
+
+    public static int DefaultMirrorRetentionHours => (int)Teski.Application.Common.Mirroring.MirrorRetention.DefaultKeep.TotalHours;
+
+    /// <summary>
     /// Twice the processor count (4 on a 2-core machine): the database and this process share the cores, and more
     /// requests in flight only add context switches and lock waits to every request's latency (ADR 0010).
     /// </summary>
@@ -154,6 +162,7 @@ public sealed record TeskiConfiguration
             TrustUserHeader = env.Bool("TESKI_TRUST_USER_HEADER", false),
             MaxConcurrentRequests = env.Int("TESKI_MAX_CONCURRENT_REQUESTS", DefaultMaxConcurrentRequests, min: 0),
             RequestQueueLimit = env.Int("TESKI_REQUEST_QUEUE_LIMIT", DefaultRequestQueueLimit, min: 0),
+            MirrorRetentionHours = env.Int("TESKI_MIRROR_RETENTION_HOURS", DefaultMirrorRetentionHours, min: 0),
             ShadowReadFraction = env.String("TESKI_SHADOW_READ_FRACTION") is null ? null : CheckFraction(env.Double("TESKI_SHADOW_READ_FRACTION", 0, exclusiveMin: double.NegativeInfinity)),
         };
     }

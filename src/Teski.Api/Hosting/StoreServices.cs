@@ -36,6 +36,7 @@ public static class StoreServices
         services.Replace(ServiceDescriptor.Scoped<IStoreRouter>(sp =>
             MirrorAsPrimaryRouter.For(sp.GetRequiredService<ShadowReadScope>(), ActivatorUtilities.CreateInstance<StoreRouter>(sp))));
         services.Replace(ServiceDescriptor.Singleton(sp => new ShadowReadSettings(sp.GetRequiredService<TeskiConfiguration>().ShadowReadFraction)));
+        services.Replace(ServiceDescriptor.Singleton(sp => new MirrorRetention(Duration.FromHours(sp.GetRequiredService<TeskiConfiguration>().MirrorRetentionHours))));
         services.Replace(ServiceDescriptor.Singleton<IShadowReadMetrics, PrometheusShadowReadMetrics>());
         // Rollout operations: the operations log (last verify, backups, the drop), backup, status.
         services.TryAddSingleton<OperationsLog>();

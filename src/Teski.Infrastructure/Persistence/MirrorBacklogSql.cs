@@ -145,6 +145,36 @@ internal static class MirrorBacklogSql
     }
 
     /// <summary>
+    /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/>, oldest first,
+    /// either store's backlog; returns how many. PostgreSQL: one statement over the applied records' index (v2:
+    /// <c>teski_ix_mirror_backlog_applied_at</c>; legacy: <c>ix_teski_mirror_backlog_pending</c>, which leads with
+    /// <c>applied_at</c>), whose rows are locked with <c>SKIP LOCKED</c>, so two instances pruning at once delete
+    /// different rows instead of waiting on each other. SQLite: the same as one EF delete (a single writer anyway). A
+    /// pending record (<c>applied_at</c> null) never matches <c>applied_at &lt; …</c>.
+    /// </summary>
+    public static async Task<int> PruneAppliedAsync<TRow>(
+        DatabaseFacade database, DbSet<TRow> backlog, Instant appliedBefore, int max, CancellationToken ct)
+        where TRow : class, IMirrorBacklogRow
+    {
+        if (database.IsSqlite())
+        {
+            return await backlog
+                .Where(b => b.AppliedAt != null && b.AppliedAt < appliedBefore)
+                .OrderBy(b => b.AppliedAt)
+                .Take(max)
+                .ExecuteDeleteAsync(ct);
+        }
+        await using var command = await PostgresCommands.CreateAsync(database,
+            "DELETE FROM teski_mirror_backlog AS t USING (SELECT b.id FROM teski_mirror_backlog AS b " +
+            "WHERE b.applied_at IS NOT NULL AND b.applied_at < $1 ORDER BY b.applied_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS d " +
+            "WHERE t.id = d.id",
+            ct);
+        command.Parameters.Add(new NpgsqlParameter { Value = appliedBefore });
+        command.Parameters.Add(new NpgsqlParameter { Value = max });
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
     /// A batch's ledger rows in the mirror, inside the applying transaction; returns the ids recorded for the first time.
     /// PostgreSQL: one statement (RETURNING names the rows inserted now; ON CONFLICT skipped the ones applied before).
     /// SQLite, in-process, has no round trip to save: <paramref name="recordOne"/> for each id.

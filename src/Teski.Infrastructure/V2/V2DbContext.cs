@@ -316,12 +316,15 @@ public abstract class V2DbContext : DbContext
             Col(e.Property(x => x.NextAttemptAt), "next_attempt_at", V2ColumnKind.DateTime);
             Col(e.Property(x => x.LastError), "last_error", V2ColumnKind.Varchar);
             Col(e.Property(x => x.AppliedAt), "applied_at", V2ColumnKind.DateTime);
-            // The backlog keeps its applied rows (the audit of what was mirrored), so every query for pending records
+            // The backlog keeps its applied rows for a while (the audit of what was mirrored), so every query for pending records
             // (a stream's head, the periodic pass, the gauges) reads partial indexes that hold the pending ones only:
             // their cost follows the backlog, not the table's history. No query reads a stream's applied records, so
             // the table has no index over all of them (it had one: an entry per insert and per mark, read by nothing).
             e.HasIndex(x => new { x.Stream, x.Seq }, "teski_ix_mirror_backlog_pending_stream_seq").HasFilter("applied_at IS NULL");
             e.HasIndex(x => x.Seq, "teski_ix_mirror_backlog_pending_seq").HasFilter("applied_at IS NULL");
+            // The applied history is kept for a while (MirrorRetention) and then pruned oldest first: this index lets
+            // the prune find what is due without reading the table. Its entries go in at the mark, in time order.
+            e.HasIndex(x => x.AppliedAt, "teski_ix_mirror_backlog_applied_at").HasFilter("applied_at IS NOT NULL");
             ConfigureMirrorBacklogKey(e);
         });
 

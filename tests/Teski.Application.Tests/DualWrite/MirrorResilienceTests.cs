@@ -267,6 +267,51 @@ public class MirrorResilienceTests
         h.Services.GetRequiredService<MirrorWakeup>().HasListener.Should().BeFalse("a stopped service takes no signals; writes mirror inline again");
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_background_service_prunes_both_stores_applied_history_past_the_retention_and_keeps_the_rest(DatabaseProvider provider)
+    {
+        await using var h = await StoreHarness.CreateAsync(provider, RolloutStage.DualWriteLegacyPrimary);
+        for (var i = 0; i < 3; i++)
+        {
+            await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, $"old-{i}", null, "recall", null, "{}", V1: true));
+        }
+        // A record left in the mirror store's own backlog by a stage where it was primary, applied as long ago.
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var v2 = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(StoreKind.V2).Backlog;
+            var id = Guid.CreateVersion7();
+            await v2.AddAsync(id, "v:left-over", "MistakeFact", "{}", h.Clock.GetCurrentInstant(), CancellationToken.None);
+            await v2.MarkAppliedAsync([id], h.Clock.GetCurrentInstant(), CancellationToken.None);
+        }
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NOT NULL")).Should().Be(3, "mirrored inline: no listener yet");
+
+        h.Clock.Advance(MirrorRetention.DefaultKeep + Duration.FromMinutes(1));
+        await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, "fresh", null, "recall", null, "{}", V1: true));
+        var worker = h.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<MirrorBackgroundService>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            // The periodic pass prunes on its first round, then once per MirrorRetention.Interval.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while ((await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog") > 1 || await h.CountAsync(StoreKind.V2, "teski_mirror_backlog") > 0)
+                && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog")).Should().Be(1, "only the record applied within the retention stays");
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog")).Should().Be(0, "the mirror store's backlog is pruned too");
+        (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(4, "pruning the outbox removes no mirrored row");
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(4, "the ledger is kept");
+    }
+
     [Fact]
     public async Task With_a_listening_background_service_a_write_answers_without_applying_its_mirror_copy_inline()
     {

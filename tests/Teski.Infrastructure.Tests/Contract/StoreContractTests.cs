@@ -141,6 +141,44 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
     }
 
     [Fact]
+    public async Task The_prune_deletes_records_applied_before_the_cutoff_oldest_first_and_never_a_pending_one()
+    {
+        var t0 = Now;
+        var ids = Enumerable.Range(0, 4).Select(_ => Guid.CreateVersion7()).ToArray();
+        await WithStore(async s =>
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                await s.Backlog.AddAsync(ids[i], $"l:p{i}", "MistakeFact", "{}", t0, None);
+            }
+            return 0;
+        });
+        // Applied at t0, t0 + 30 min and t0 + 2 h; the fourth stays pending, however old it gets.
+        await WithStore(async s =>
+        {
+            await s.Backlog.MarkAppliedAsync([ids[1]], t0 + Duration.FromMinutes(30), None);
+            await s.Backlog.MarkAppliedAsync([ids[0]], t0, None);
+            await s.Backlog.MarkAppliedAsync([ids[2]], t0 + Duration.FromHours(2), None);
+            return 0;
+        });
+        _h.Clock.Advance(Duration.FromDays(30));
+
+        (await WithStore(s => s.Backlog.PruneAppliedAsync(t0 + Duration.FromHours(1), 1, None))).Should().Be(1, "max is honoured");
+        (await WithStore(s => s.Backlog.PruneAppliedAsync(t0 + Duration.FromMinutes(1), 10, None)))
+            .Should().Be(0, "the one pruned first was the oldest, applied at t0");
+        (await WithStore(s => s.Backlog.PruneAppliedAsync(t0 + Duration.FromHours(1), 10, None))).Should().Be(1);
+        (await WithStore(s => s.Backlog.PruneAppliedAsync(t0 + Duration.FromHours(1), 10, None))).Should().Be(0, "the record applied later is younger than the cutoff");
+        (await _h.CountAsync(kind, "teski_mirror_backlog")).Should().Be(2);
+
+        (await WithStore(s => s.Backlog.PruneAppliedAsync(Now, 10, None))).Should().Be(1);
+        (await _h.CountAsync(kind, "teski_mirror_backlog")).Should().Be(1);
+        var status = await WithStore(s => s.Backlog.StatusAsync(Now, None));
+        status.Pending.Should().Be(1, "a pending record is never pruned");
+        (await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, Duration.FromSeconds(30), null, None)))
+            .Should().ContainSingle().Which.Id.Should().Be(ids[3]);
+    }
+
+    [Fact]
     public async Task A_failed_record_comes_back_after_its_backoff()
     {
         await WithStore(async s =>

@@ -23,7 +23,7 @@ public sealed class PostgresV2StoreTests
         var report = await _migrator.MigrateAsync(url, default);
 
         report.Adopted.Should().BeFalse();
-        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes");
+        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex");
         report.TablesPresent.Should().Contain(["user", "memoryitem", "reviewlog", "teski_mirror_backlog", "legacy_task_detail"]);
         var types = await ColumnTypesAsync(url);
         types[("user", "id")].Should().Be("uuid");
@@ -51,14 +51,16 @@ public sealed class PostgresV2StoreTests
         var again = await _migrator.MigrateAsync(url, default);
         again.Adopted.Should().BeFalse();
         again.MigrationsApplied.Should().BeEmpty();
-        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(4L);
+        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(5L);
         (await _migrator.IsUpToDateAsync(url)).Should().BeTrue();
-        // The outbox's pending records have partial indexes of their own (the table keeps its applied history), and
-        // nothing else is indexed; its pages leave room for a claim's HOT update (ADR 0004 addendum).
+        // The outbox's pending records have partial indexes of their own, its applied history one for the prune, and
+        // nothing else is indexed; its pages leave room for a claim's HOT update (ADR 0004 addenda).
         ((string?)await ScalarAsync(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'teski_ix_mirror_backlog_pending_stream_seq'"))
             .Should().Contain("(stream, seq) WHERE (applied_at IS NULL)");
+        ((string?)await ScalarAsync(url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'teski_ix_mirror_backlog_applied_at'"))
+            .Should().Contain("(applied_at) WHERE (applied_at IS NOT NULL)");
         ((string?)await ScalarAsync(url, "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'teski_mirror_backlog'"))
-            .Should().Be("PK_teski_mirror_backlog,teski_ix_mirror_backlog_pending_seq,teski_ix_mirror_backlog_pending_stream_seq");
+            .Should().Be("PK_teski_mirror_backlog,teski_ix_mirror_backlog_applied_at,teski_ix_mirror_backlog_pending_seq,teski_ix_mirror_backlog_pending_stream_seq");
         ((string?)await ScalarAsync(url, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'teski_mirror_backlog'"))
             .Should().Be("fillfactor=50");
     }
@@ -72,8 +74,8 @@ public sealed class PostgresV2StoreTests
             Task.Run(() => _migrator.MigrateAsync(url, default)),
             Task.Run(() => _migrator.MigrateAsync(url, default)));
 
-        reports.SelectMany(r => r.MigrationsApplied).Should().HaveCount(4, "the four migrations ran once in all");
-        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(4L);
+        reports.SelectMany(r => r.MigrationsApplied).Should().HaveCount(5, "the five migrations ran once in all");
+        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(5L);
         (await _migrator.IsUpToDateAsync(url)).Should().BeTrue();
     }
 

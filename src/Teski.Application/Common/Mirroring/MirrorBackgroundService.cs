@@ -22,6 +22,7 @@ public sealed class MirrorBackgroundService(
     MirrorWakeup wakeup,
     IMirrorMetrics metrics,
     IClock clock,
+    MirrorRetention retention,
     ILogger<MirrorBackgroundService> logger) : BackgroundService
 {
     public static readonly TimeSpan IdleDelay = TimeSpan.FromMilliseconds(500);
@@ -108,10 +109,11 @@ public sealed class MirrorBackgroundService(
         }
     }
 
-    /// <summary>Every record of every stream due for <see cref="SweepSettle"/>, and the backlog gauges.</summary>
+    /// <summary>Every record of every stream due for <see cref="SweepSettle"/>, the backlog gauges, and the prune of the applied history.</summary>
     private async Task SweepAsync(CancellationToken stoppingToken)
     {
         long? observedAt = null;
+        long? prunedAt = null;
         long pending = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -121,6 +123,11 @@ public sealed class MirrorBackgroundService(
                 await using (var scope = scopes.CreateAsyncScope())
                 {
                     var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
+                    if (prunedAt is not { } p || Stopwatch.GetElapsedTime(p) >= MirrorRetention.Interval)
+                    {
+                        prunedAt = Stopwatch.GetTimestamp();
+                        await PruneAsync(router, stoppingToken);
+                    }
                     if (observedAt is not { } at || Stopwatch.GetElapsedTime(at) >= GaugeInterval)
                     {
                         var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
@@ -155,6 +162,45 @@ public sealed class MirrorBackgroundService(
                 {
                     return;
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the records applied longer than <see cref="MirrorRetention.Keep"/> ago from the backlogs of the stores in
+    /// this stage (the primary's, and the mirror's, which holds records of a stage where it was primary), at most
+    /// <see cref="MirrorRetention.MaxChunks"/> statements each. A failure is logged and retried on the next pass: pruning
+    /// is housekeeping, never a reason to stop mirroring.
+    /// </summary>
+    private async Task PruneAsync(IStoreRouter router, CancellationToken stoppingToken)
+    {
+        var before = clock.GetCurrentInstant() - retention.Keep;
+        foreach (var store in router.Mirror is { } mirror ? new[] { router.Primary, mirror } : [router.Primary])
+        {
+            try
+            {
+                var deleted = 0;
+                for (var i = 0; i < MirrorRetention.MaxChunks; i++)
+                {
+                    var n = await store.Backlog.PruneAppliedAsync(before, MirrorRetention.Chunk, stoppingToken);
+                    deleted += n;
+                    if (n < MirrorRetention.Chunk)
+                    {
+                        break;
+                    }
+                }
+                if (deleted > 0)
+                {
+                    logger.LogInformation("Pruned {Count} mirror backlog records applied before {Before} from the {Store} store", deleted, before, store.Kind);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Pruning the {Store} store's mirror backlog failed; the next pass retries", store.Kind);
             }
         }
     }

@@ -36,6 +36,13 @@ public interface IMirrorBacklog
     Task<BacklogStatus> StatusAsync(Instant now, CancellationToken ct);
 
     /// <summary>
+    /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/> (the applied
+    /// history kept for <see cref="Mirroring.MirrorRetention"/>); returns how many it deleted. Never touches a pending
+    /// record. Runs in its own short transaction; several instances may prune at once (each row goes once).
+    /// </summary>
+    Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct);
+
+    /// <summary>
     /// In the mirror store, inside the transaction applying the record: true the first time, false when the record
     /// was applied before (so a retry or a second instance never applies it twice).
     /// </summary>

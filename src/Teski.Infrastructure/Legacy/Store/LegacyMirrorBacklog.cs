@@ -81,6 +81,20 @@ internal sealed class LegacyMirrorBacklog(LegacyStore store) : IMirrorBacklog
             return new BacklogStatus(count, oldest is { } o ? now - o : null, failing);
         }, ct);
 
+    public async Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct)
+    {
+        // Its own context: a short transaction of its own, whatever the caller's scope has open.
+        await using var db = await store.SideContextAsync(ct);
+        try
+        {
+            return await Persistence.MirrorBacklogSql.PruneAppliedAsync(db.Database, db.MirrorBacklog, appliedBefore, max, ct);
+        }
+        catch (Exception ex) when (LegacyStore.IsConflict(ex))
+        {
+            throw LegacyStore.Conflict(ex);
+        }
+    }
+
     public Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>
             // ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error would abort the

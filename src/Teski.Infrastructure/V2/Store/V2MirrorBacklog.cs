@@ -78,6 +78,20 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
             return new BacklogStatus(count, oldest is { } o ? now - o : null, failing);
         }, ct);
 
+    public async Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct)
+    {
+        // Its own context: a short transaction of its own, whatever the caller's scope has open.
+        await using var db = await store.SideContextAsync(ct);
+        try
+        {
+            return await Persistence.MirrorBacklogSql.PruneAppliedAsync(db.Database, db.MirrorBacklog, appliedBefore, max, ct);
+        }
+        catch (Exception ex) when (V2Store.IsConflict(ex))
+        {
+            throw V2Store.Conflict(ex);
+        }
+    }
+
     public Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>
             // INSERT OR IGNORE / ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error

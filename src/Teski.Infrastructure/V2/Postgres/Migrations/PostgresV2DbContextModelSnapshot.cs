@@ -327,6 +327,9 @@ namespace Teski.Infrastructure.V2.Postgres.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex(new[] { "AppliedAt" }, "teski_ix_mirror_backlog_applied_at")
+                        .HasFilter("applied_at IS NOT NULL");
+
                     b.HasIndex(new[] { "Seq" }, "teski_ix_mirror_backlog_pending_seq")
                         .HasFilter("applied_at IS NULL");
 

@@ -1,0 +1,24 @@
+using NodaTime;
+
+namespace Teski.Application.Common.Mirroring;
+
+/// <summary>
+/// How long an outbox keeps a record once it is applied (<c>TESKI_MIRROR_RETENTION_HOURS</c>): the audit of what was
+/// mirrored, for a while. Older applied records are deleted by <see cref="MirrorBackgroundService"/>'s periodic pass,
+/// so the table follows the write rate times the retention instead of growing for as long as the service runs.
+/// Pending records are never pruned, whatever their age. The mirror's ledger (<c>teski_mirror_applied</c>, one small
+/// row per record in the other store) is kept: it is what stops a record whose mark failed from being applied twice.
+/// </summary>
+public sealed record MirrorRetention(Duration Keep)
+{
+    public static readonly Duration DefaultKeep = Duration.FromHours(24);
+
+    /// <summary>How often the periodic pass prunes (measured on the monotonic clock).</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Records deleted per statement (one short transaction each).</summary>
+    public const int Chunk = 5_000;
+
+    /// <summary>Statements per store per pass at most, so a long history left from before is pruned over several passes.</summary>
+    public const int MaxChunks = 20;
+}
