@@ -148,9 +148,10 @@ internal static class MirrorBacklogSql
     /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/>, oldest first,
     /// either store's backlog; returns how many. PostgreSQL: one statement over the applied records' index (v2:
     /// <c>teski_ix_mirror_backlog_applied_at</c>; legacy: <c>ix_teski_mirror_backlog_pending</c>, which leads with
-    /// <c>applied_at</c>), whose rows are locked with <c>SKIP LOCKED</c>, so two instances pruning at once delete
-    /// different rows instead of waiting on each other. SQLite: the same as one EF delete (a single writer anyway). A
-    /// pending record (<c>applied_at</c> null) never matches <c>applied_at &lt; …</c>.
+    /// <c>applied_at</c>). No <c>FOR UPDATE SKIP LOCKED</c>: only another pruner touches an applied row, and locking
+    /// each row before deleting it wrote every heap tuple twice; two instances pruning at once wait for one statement
+    /// at most, and the second finds the rows gone. SQLite: the same as one EF delete. A pending record
+    /// (<c>applied_at</c> null) never matches <c>applied_at &lt; …</c>.
     /// </summary>
     public static async Task<int> PruneAppliedAsync<TRow>(
         DatabaseFacade database, DbSet<TRow> backlog, Instant appliedBefore, int max, CancellationToken ct)
@@ -166,7 +167,7 @@ internal static class MirrorBacklogSql
         }
         await using var command = await PostgresCommands.CreateAsync(database,
             "DELETE FROM teski_mirror_backlog AS t USING (SELECT b.id FROM teski_mirror_backlog AS b " +
-            "WHERE b.applied_at IS NOT NULL AND b.applied_at < $1 ORDER BY b.applied_at LIMIT $2 FOR UPDATE SKIP LOCKED) AS d " +
+            "WHERE b.applied_at IS NOT NULL AND b.applied_at < $1 ORDER BY b.applied_at LIMIT $2) AS d " +
             "WHERE t.id = d.id",
             ct);
         command.Parameters.Add(new NpgsqlParameter { Value = appliedBefore });

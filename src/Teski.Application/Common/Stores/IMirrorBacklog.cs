@@ -38,7 +38,7 @@ public interface IMirrorBacklog
     /// <summary>
     /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/> (the applied
     /// history kept for <see cref="Mirroring.MirrorRetention"/>); returns how many it deleted. Never touches a pending
-    /// record. Runs in its own short transaction; several instances may prune at once (each row goes once).
+    /// record. Runs in its own short transaction; several instances may prune at once.
     /// </summary>
     Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct);
 
