@@ -91,7 +91,7 @@ public sealed class HostTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         await api.CreateClient().GetAsync("/health/live");
         var text = await api.CreateClient().GetStringAsync("/metrics");
-        foreach (var name in new[] { "teski_mirror_applied_total", "teski_mirror_deferred_total", "teski_mirror_failed_attempts_total", "teski_mirror_backlog_depth", "teski_mirror_backlog_oldest_age_seconds", "teski_shadow_read_mismatches_total", "teski_backfill_rows_total", "http_requests_received_total" })
+        foreach (var name in new[] { "teski_mirror_applied_total", "teski_mirror_deferred_total", "teski_mirror_inline_total", "teski_mirror_failed_attempts_total", "teski_mirror_backlog_depth", "teski_mirror_backlog_oldest_age_seconds", "teski_shadow_read_mismatches_total", "teski_backfill_rows_total", "http_requests_received_total" })
         {
             text.Should().Contain(name);
         }

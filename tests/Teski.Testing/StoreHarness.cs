@@ -158,6 +158,7 @@ public sealed class CountingMirrorMetrics : IMirrorMetrics
     private int _applied;
     private int _deferred;
     private int _failed;
+    private int _behindInline;
 
     public int AppliedCount => _applied;
 
@@ -172,6 +173,10 @@ public sealed class CountingMirrorMetrics : IMirrorMetrics
     public void Deferred(int count = 1) => Interlocked.Add(ref _deferred, count);
 
     public void FailedAttempt() => Interlocked.Increment(ref _failed);
+
+    public int BehindInlineCount => _behindInline;
+
+    public void BehindInline(int count = 1) => Interlocked.Add(ref _behindInline, count);
 
     public void BacklogObserved(long depth, double oldestAgeSeconds) => LastBacklogDepth = depth;
 }

@@ -11,6 +11,8 @@ internal sealed class PrometheusMirrorMetrics : IMirrorMetrics
 
     public void FailedAttempt() => TeskiMetrics.MirrorFailedAttempts.Inc();
 
+    public void BehindInline(int count = 1) => TeskiMetrics.MirrorBehindInline.Inc(count);
+
     public void BacklogObserved(long depth, double oldestAgeSeconds)
     {
         TeskiMetrics.MirrorBacklogDepth.Set(depth);

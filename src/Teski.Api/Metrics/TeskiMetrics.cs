@@ -18,6 +18,10 @@ public static class TeskiMetrics
     public static readonly Counter MirrorFailedAttempts = Prometheus.Metrics.CreateCounter(
         "teski_mirror_failed_attempts_total", "Failed attempts to apply a backlog entry to the mirror store.");
 
+    public static readonly Counter MirrorBehindInline = Prometheus.Metrics.CreateCounter(
+        "teski_mirror_inline_total",
+        "Writes whose request applied its own mirror copy because the background worker had fallen behind (backpressure).");
+
     public static readonly Gauge MirrorBacklogDepth = Prometheus.Metrics.CreateGauge(
         "teski_mirror_backlog_depth", "Entries waiting in the mirror backlog.");
 

@@ -286,6 +286,7 @@ public class MirrorResilienceTests
             await v2.MarkAppliedAsync([id], h.Clock.GetCurrentInstant(), CancellationToken.None);
         }
         (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NOT NULL")).Should().Be(3, "mirrored inline: no listener yet");
+        h.Metrics.BehindInlineCount.Should().Be(0, "without a listener, mirroring inline is the plan, not backpressure");
 
         h.Clock.Advance(MirrorRetention.DefaultKeep + Duration.FromMinutes(1));
         await h.SendAsync(new LogLegacyMistakeCommand(Alice, null, "fresh", null, "recall", null, "{}", V1: true));
@@ -349,5 +350,6 @@ public class MirrorResilienceTests
         (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(signalled, "only the writes made while the workers kept up were left to them");
         (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(writes - signalled, "the rest mirrored inline");
         wakeup.Signals.Count.Should().Be(signalled);
+        h.Metrics.BehindInlineCount.Should().Be(writes - signalled, "teski_mirror_inline_total counts the backpressure regime's writes");
     }
 }

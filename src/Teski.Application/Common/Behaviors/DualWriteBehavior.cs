@@ -96,6 +96,11 @@ public sealed class DualWriteBehavior<TMessage, TResponse>(
             }
             return;
         }
+        if (wakeup.HasListener)
+        {
+            // Listened to, but the workers' queue is past InlineAbove: this request mirrors itself (backpressure).
+            metrics.BehindInline(streams.Count);
+        }
         await MirrorNowAsync(streams);
     }
 

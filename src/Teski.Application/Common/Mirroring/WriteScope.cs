@@ -46,6 +46,12 @@ public interface IMirrorMetrics
 
     void FailedAttempt();
 
+    /// <summary>
+    /// Writes whose request applied its mirror copy itself because the background worker had fallen behind (more than
+    /// <see cref="MirrorWakeup.InlineAbove"/> signals waiting): the backpressure regime, dearer per write.
+    /// </summary>
+    void BehindInline(int count = 1);
+
     void BacklogObserved(long depth, double oldestAgeSeconds);
 }
 
