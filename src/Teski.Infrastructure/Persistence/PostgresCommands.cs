@@ -38,6 +38,10 @@ internal static class PostgresCommands
         };
     }
 
+    /// <summary>A positional array parameter of <paramref name="element"/> values (for <c>unnest</c> and <c>= ANY</c>).</summary>
+    public static NpgsqlParameter Array<T>(T[] values, NpgsqlTypes.NpgsqlDbType element) =>
+        new() { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | element, Value = values };
+
     /// <summary>A batch command with positional parameters: an <see cref="NpgsqlParameter"/> as given, any other value inferred.</summary>
     public static NpgsqlBatchCommand Command(string sql, params object[] values)
     {

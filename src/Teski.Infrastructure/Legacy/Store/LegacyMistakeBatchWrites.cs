@@ -110,8 +110,8 @@ internal static class LegacyMistakeBatchWrites
         if (links.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(InsertRowLinksSql,
-                Array(links.Select(i => logs[i].Id.ToString(CultureInfo.InvariantCulture)).ToArray(), NpgsqlDbType.Text),
-                Array(links.Select(i => mistakes[i].Entry.V2MistakeId!.Value).ToArray(), NpgsqlDbType.Uuid)));
+                PostgresCommands.Array(links.Select(i => logs[i].Id.ToString(CultureInfo.InvariantCulture)).ToArray(), NpgsqlDbType.Text),
+                PostgresCommands.Array(links.Select(i => mistakes[i].Entry.V2MistakeId!.Value).ToArray(), NpgsqlDbType.Uuid)));
         }
         await batch.ExecuteNonQueryAsync(ct);
     }
@@ -125,12 +125,12 @@ internal static class LegacyMistakeBatchWrites
     {
         await using var batch = await PostgresCommands.CreateBatchAsync(db.Database, ct);
         batch.BatchCommands.Add(LegacyStore.LockUsersCommand(userIds));
-        batch.BatchCommands.Add(PostgresCommands.Command(StatsSql, Array(userIds.ToArray(), NpgsqlDbType.Integer)));
+        batch.BatchCommands.Add(PostgresCommands.Command(StatsSql, PostgresCommands.Array(userIds.ToArray(), NpgsqlDbType.Integer)));
         if (cardKeys.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(CardsSql,
-                Array(cardKeys.Select(k => k.User).ToArray(), NpgsqlDbType.Integer),
-                Array(cardKeys.Select(k => k.Concept).ToArray(), NpgsqlDbType.Text)));
+                PostgresCommands.Array(cardKeys.Select(k => k.User).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(cardKeys.Select(k => k.Concept).ToArray(), NpgsqlDbType.Text)));
         }
         batch.BatchCommands.Add(PostgresCommands.Command(LogIdsSql, count));
 
@@ -185,21 +185,21 @@ internal static class LegacyMistakeBatchWrites
     {
         var values = new List<NpgsqlParameter>
         {
-            Array(logs.Select(l => l.Id).ToArray(), NpgsqlDbType.Integer),
-            Array(logs.Select(l => l.UserId).ToArray(), NpgsqlDbType.Integer),
-            Array(logs.Select(l => l.SkillId).ToArray(), NpgsqlDbType.Integer),
-            Array(logs.Select(l => l.TemplateCode).ToArray(), NpgsqlDbType.Text),
-            Array(logs.Select(l => l.InstanceId).ToArray(), NpgsqlDbType.Integer),
-            Array(logs.Select(l => l.ErrorType).ToArray(), NpgsqlDbType.Text),
+            PostgresCommands.Array(logs.Select(l => l.Id).ToArray(), NpgsqlDbType.Integer),
+            PostgresCommands.Array(logs.Select(l => l.UserId).ToArray(), NpgsqlDbType.Integer),
+            PostgresCommands.Array(logs.Select(l => l.SkillId).ToArray(), NpgsqlDbType.Integer),
+            PostgresCommands.Array(logs.Select(l => l.TemplateCode).ToArray(), NpgsqlDbType.Text),
+            PostgresCommands.Array(logs.Select(l => l.InstanceId).ToArray(), NpgsqlDbType.Integer),
+            PostgresCommands.Array(logs.Select(l => l.ErrorType).ToArray(), NpgsqlDbType.Text),
         };
         if (hasErrorSubtype)
         {
-            values.Add(Array(logs.Select(l => l.ErrorSubtype).ToArray(), NpgsqlDbType.Text));
+            values.Add(PostgresCommands.Array(logs.Select(l => l.ErrorSubtype).ToArray(), NpgsqlDbType.Text));
         }
-        values.Add(Array(logs.Select(l => l.Detail).ToArray(), NpgsqlDbType.Json));
-        values.Add(Array(logs.Select(l => l.Weight).ToArray(), NpgsqlDbType.Double));
-        values.Add(Array(logs.Select(l => ToWall(l.OccurredAt)).ToArray(), NpgsqlDbType.Timestamp));
-        values.Add(Array(logs.Select(l => ToWall(l.ResolvedAt)).ToArray(), NpgsqlDbType.Timestamp));
+        values.Add(PostgresCommands.Array(logs.Select(l => l.Detail).ToArray(), NpgsqlDbType.Json));
+        values.Add(PostgresCommands.Array(logs.Select(l => l.Weight).ToArray(), NpgsqlDbType.Double));
+        values.Add(PostgresCommands.Array(logs.Select(l => ToWall(l.OccurredAt)).ToArray(), NpgsqlDbType.Timestamp));
+        values.Add(PostgresCommands.Array(logs.Select(l => ToWall(l.ResolvedAt)).ToArray(), NpgsqlDbType.Timestamp));
         batch.BatchCommands.Add(PostgresCommands.Command(hasErrorSubtype ? InsertLogsSql : InsertLogsWithoutSubtypeSql, [.. values]));
     }
 
@@ -208,21 +208,21 @@ internal static class LegacyMistakeBatchWrites
         if (changed.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(UpdateStatsSql,
-                Array(changed.Select(s => s.Id).ToArray(), NpgsqlDbType.Integer),
-                Array(changed.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
-                Array(changed.Select(s => ToWall(s.LastMissedAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(changed.Select(s => ToWall(s.LastMasteredAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(changed.Select(s => s.Stability).ToArray(), NpgsqlDbType.Double)));
+                PostgresCommands.Array(changed.Select(s => s.Id).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(changed.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(changed.Select(s => ToWall(s.LastMissedAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(changed.Select(s => ToWall(s.LastMasteredAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(changed.Select(s => s.Stability).ToArray(), NpgsqlDbType.Double)));
         }
         if (created.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(InsertStatsSql,
-                Array(created.Select(s => s.UserId).ToArray(), NpgsqlDbType.Integer),
-                Array(created.Select(s => s.SkillId).ToArray(), NpgsqlDbType.Integer),
-                Array(created.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
-                Array(created.Select(s => ToWall(s.LastMissedAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(created.Select(s => ToWall(s.LastMasteredAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(created.Select(s => s.Stability).ToArray(), NpgsqlDbType.Double)));
+                PostgresCommands.Array(created.Select(s => s.UserId).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(created.Select(s => s.SkillId).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(created.Select(s => s.MistakeCount).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(created.Select(s => ToWall(s.LastMissedAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(created.Select(s => ToWall(s.LastMasteredAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(created.Select(s => s.Stability).ToArray(), NpgsqlDbType.Double)));
         }
     }
 
@@ -231,28 +231,28 @@ internal static class LegacyMistakeBatchWrites
         if (changed.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(UpdateCardsSql,
-                Array(changed.Select(c => c.Id).ToArray(), NpgsqlDbType.Integer),
-                Array(changed.Select(c => c.Easiness).ToArray(), NpgsqlDbType.Double),
-                Array(changed.Select(c => c.Stability).ToArray(), NpgsqlDbType.Double),
-                Array(changed.Select(c => c.LastIntervalDays).ToArray(), NpgsqlDbType.Double),
-                Array(changed.Select(c => ToWall(c.NextReviewAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(changed.Select(c => c.Status).ToArray(), NpgsqlDbType.Text),
-                Array(changed.Select(c => c.LastResult).ToArray(), NpgsqlDbType.Boolean),
-                Array(changed.Select(c => ToWall(c.UpdatedAt)).ToArray(), NpgsqlDbType.Timestamp)));
+                PostgresCommands.Array(changed.Select(c => c.Id).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(changed.Select(c => c.Easiness).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(changed.Select(c => c.Stability).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(changed.Select(c => c.LastIntervalDays).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(changed.Select(c => ToWall(c.NextReviewAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(changed.Select(c => c.Status).ToArray(), NpgsqlDbType.Text),
+                PostgresCommands.Array(changed.Select(c => c.LastResult).ToArray(), NpgsqlDbType.Boolean),
+                PostgresCommands.Array(changed.Select(c => ToWall(c.UpdatedAt)).ToArray(), NpgsqlDbType.Timestamp)));
         }
         if (created.Count > 0)
         {
             batch.BatchCommands.Add(PostgresCommands.Command(InsertCardsSql,
-                Array(created.Select(c => c.UserId).ToArray(), NpgsqlDbType.Integer),
-                Array(created.Select(c => c.SkillId).ToArray(), NpgsqlDbType.Integer),
-                Array(created.Select(c => c.TemplateCode).ToArray(), NpgsqlDbType.Text),
-                Array(created.Select(c => c.Easiness).ToArray(), NpgsqlDbType.Double),
-                Array(created.Select(c => c.Stability).ToArray(), NpgsqlDbType.Double),
-                Array(created.Select(c => c.LastIntervalDays).ToArray(), NpgsqlDbType.Double),
-                Array(created.Select(c => ToWall(c.NextReviewAt)).ToArray(), NpgsqlDbType.Timestamp),
-                Array(created.Select(c => c.Status).ToArray(), NpgsqlDbType.Text),
-                Array(created.Select(c => c.LastResult).ToArray(), NpgsqlDbType.Boolean),
-                Array(created.Select(c => ToWall(c.UpdatedAt)).ToArray(), NpgsqlDbType.Timestamp)));
+                PostgresCommands.Array(created.Select(c => c.UserId).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(created.Select(c => c.SkillId).ToArray(), NpgsqlDbType.Integer),
+                PostgresCommands.Array(created.Select(c => c.TemplateCode).ToArray(), NpgsqlDbType.Text),
+                PostgresCommands.Array(created.Select(c => c.Easiness).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(created.Select(c => c.Stability).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(created.Select(c => c.LastIntervalDays).ToArray(), NpgsqlDbType.Double),
+                PostgresCommands.Array(created.Select(c => ToWall(c.NextReviewAt)).ToArray(), NpgsqlDbType.Timestamp),
+                PostgresCommands.Array(created.Select(c => c.Status).ToArray(), NpgsqlDbType.Text),
+                PostgresCommands.Array(created.Select(c => c.LastResult).ToArray(), NpgsqlDbType.Boolean),
+                PostgresCommands.Array(created.Select(c => ToWall(c.UpdatedAt)).ToArray(), NpgsqlDbType.Timestamp)));
         }
     }
 
@@ -266,7 +266,4 @@ internal static class LegacyMistakeBatchWrites
     private static Instant? NullableWall(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Wall(reader.GetDateTime(ordinal));
 
     private static int? NullableInt(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    private static NpgsqlParameter Array<T>(T[] values, NpgsqlDbType element) =>
-        new() { NpgsqlDbType = NpgsqlDbType.Array | element, Value = values };
 }

@@ -205,7 +205,7 @@ public sealed class LegacyStore : IStore, IAsyncDisposable
     /// <summary>The statement of <see cref="LockUsersAsync"/>, for a caller that sends it in a batch with its reads (PostgreSQL).</summary>
     internal static NpgsqlBatchCommand LockUsersCommand(IReadOnlyCollection<int> legacyUserIds) =>
         PostgresCommands.Command("SELECT pg_advisory_xact_lock($1, x) FROM unnest($2::integer[]) WITH ORDINALITY AS t(x, n) ORDER BY n",
-            UserLockClass, new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer, Value = legacyUserIds.Distinct().Order().ToArray() });
+            UserLockClass, PostgresCommands.Array(legacyUserIds.Distinct().Order().ToArray(), NpgsqlTypes.NpgsqlDbType.Integer));
 
     /// <summary>
     /// Inserts one row unless it collides with a unique key (<c>INSERT … ON CONFLICT DO NOTHING</c> on both providers);
