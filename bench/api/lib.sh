@@ -3,7 +3,7 @@
 # Sourced after `cd` to the repository root. Sets WORK, PORT, API_PORT, SERVER_PID, DLL (override: DLL=path) and
 # TOKENS; when run as root, initdb/pg_ctl run as the postgres user. V2EXTRA appends ADO.NET keywords to the v2
 # connection string the service gets (e.g. "Max Auto Prepare=64"); PGOPTS adds server options (e.g.
-# "-c shared_preload_libraries=pg_stat_statements").
+# "-c shared_preload_libraries=pg_stat_statements"). KEEP_LOGS=dir keeps the PostgreSQL and service logs on exit.
 for tool in wrk pgbench psql python3 curl; do
   command -v "$tool" >/dev/null || { echo "bench: $tool not found (Debian: apt-get install -y postgresql wrk python3 curl)" >&2; exit 2; }
 done
@@ -18,7 +18,10 @@ SECRET="bench-secret-key-that-is-long-enough-for-hs256"
 DLL=${DLL:-src/Teski.Api/bin/Release/net10.0/Teski.Api.dll}
 export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+cleanup() { # KEEP_LOGS=dir keeps PostgreSQL's log and the services' logs there
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true
+  [ -n "${KEEP_LOGS:-}" ] && { mkdir -p "$KEEP_LOGS"; cp "$WORK"/*.log "$KEEP_LOGS"/ 2>/dev/null || true; }
+  rm -rf "$WORK"; }
 trap cleanup EXIT
 
 start_pg() {

@@ -262,7 +262,7 @@ public sealed class MirrorBacklogRow : Persistence.IMirrorBacklogRow
 }
 
 /// <summary><c>teski_mirror_applied</c>: mirror writes already applied to this store (exactly-once).</summary>
-public sealed class MirrorAppliedRow
+public sealed class MirrorAppliedRow : Persistence.IMirrorAppliedRow
 {
     public Guid RecordId { get; set; }
     public Instant AppliedAt { get; set; }

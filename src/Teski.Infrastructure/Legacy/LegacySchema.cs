@@ -108,6 +108,7 @@ public static class LegacySchema
                 applied_at DATETIME NOT NULL
             )
             """,
+            "CREATE INDEX IF NOT EXISTS ix_teski_mirror_applied_applied_at ON teski_mirror_applied (applied_at)",
             """
             CREATE TABLE IF NOT EXISTS legacy_row_link (
                 entity VARCHAR NOT NULL,
@@ -142,6 +143,7 @@ public static class LegacySchema
                 applied_at timestamp with time zone NOT NULL
             )
             """,
+            "CREATE INDEX IF NOT EXISTS ix_teski_mirror_applied_applied_at ON teski_mirror_applied (applied_at)",
             """
             CREATE TABLE IF NOT EXISTS legacy_row_link (
                 entity character varying NOT NULL,

@@ -21,6 +21,13 @@ public interface IMirrorBacklogRow
     Instant? AppliedAt { get; }
 }
 
+/// <summary>A <c>teski_mirror_applied</c> (ledger) row, the same columns in both stores.</summary>
+public interface IMirrorAppliedRow
+{
+    Guid RecordId { get; }
+    Instant AppliedAt { get; }
+}
+
 /// <summary>
 /// The outbox's batch statements, shared by both stores (the same <c>teski_mirror_backlog</c> and
 /// <c>teski_mirror_applied</c> tables in each, <c>uuid</c> and <c>timestamptz</c> on PostgreSQL): one statement per
@@ -174,6 +181,31 @@ internal static class MirrorBacklogSql
         command.Parameters.Add(new NpgsqlParameter { Value = max });
         return await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The ledger's entries recorded before <paramref name="appliedBefore"/>, oldest first (its <c>applied_at</c> index).</summary>
+    public static async Task<IReadOnlyList<Guid>> LedgerBeforeAsync<TApplied>(
+        DbSet<TApplied> ledger, Instant appliedBefore, int max, CancellationToken ct)
+        where TApplied : class, IMirrorAppliedRow =>
+        await ledger.AsNoTracking()
+            .Where(a => a.AppliedAt < appliedBefore)
+            .OrderBy(a => a.AppliedAt)
+            .Take(max)
+            .Select(a => a.RecordId)
+            .ToListAsync(ct);
+
+    /// <summary>Of <paramref name="ids"/>, the records the backlog holds unapplied (by primary key).</summary>
+    public static async Task<IReadOnlySet<Guid>> PendingAmongAsync<TRow>(
+        DbSet<TRow> backlog, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+        where TRow : class, IMirrorBacklogRow =>
+        (await backlog.AsNoTracking()
+            .Where(b => ids.Contains(b.Id) && b.AppliedAt == null)
+            .Select(b => b.Id)
+            .ToListAsync(ct)).ToHashSet();
+
+    /// <summary>Deletes these ledger entries, one statement (by primary key).</summary>
+    public static Task<int> ForgetAppliedAsync<TApplied>(DbSet<TApplied> ledger, IReadOnlyCollection<Guid> ids, CancellationToken ct)
+        where TApplied : class, IMirrorAppliedRow =>
+        ledger.Where(a => ids.Contains(a.RecordId)).ExecuteDeleteAsync(ct);
 
     /// <summary>
     /// A batch's ledger rows in the mirror, inside the applying transaction; returns the ids recorded for the first time.

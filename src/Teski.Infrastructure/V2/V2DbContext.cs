@@ -334,6 +334,8 @@ public abstract class V2DbContext : DbContext
             e.HasKey(x => x.RecordId);
             Col(e.Property(x => x.RecordId), "record_id", V2ColumnKind.Uuid).ValueGeneratedNever();
             Col(e.Property(x => x.AppliedAt), "applied_at", V2ColumnKind.DateTime);
+            // The ledger's prune reads its oldest entries (MirrorBackgroundService, MirrorRetention).
+            e.HasIndex(x => x.AppliedAt, "teski_ix_mirror_applied_applied_at");
         });
     }
 }

@@ -188,7 +188,7 @@ public sealed class MirrorBacklogRow : Persistence.IMirrorBacklogRow
 }
 
 /// <summary>Table <c>teski_mirror_applied</c> (added): mirror writes already applied here (exactly-once).</summary>
-public sealed class MirrorAppliedRow
+public sealed class MirrorAppliedRow : Persistence.IMirrorAppliedRow
 {
     public Guid RecordId { get; set; }
     public Instant AppliedAt { get; set; }

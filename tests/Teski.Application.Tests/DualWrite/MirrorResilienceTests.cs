@@ -285,6 +285,15 @@ public class MirrorResilienceTests
             await v2.AddAsync(id, "v:left-over", "MistakeFact", "{}", h.Clock.GetCurrentInstant(), CancellationToken.None);
             await v2.MarkAppliedAsync([id], h.Clock.GetCurrentInstant(), CancellationToken.None);
         }
+        // A record still pending in the primary's backlog that the mirror's ledger already holds (applied, then its
+        // mark failed): its entry must survive the ledger's prune, however old.
+        var unmarked = Guid.CreateVersion7();
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var router = scope.ServiceProvider.GetRequiredService<IStoreRouter>();
+            await router.Get(StoreKind.Legacy).Backlog.AddAsync(unmarked, "l:unmarked", "MistakeFact", "{}", h.Clock.GetCurrentInstant(), CancellationToken.None);
+            (await router.Get(StoreKind.V2).Backlog.TryRecordAppliedAsync(unmarked, h.Clock.GetCurrentInstant(), CancellationToken.None)).Should().BeTrue();
+        }
         (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NOT NULL")).Should().Be(3, "mirrored inline: no listener yet");
         h.Metrics.BehindInlineCount.Should().Be(0, "without a listener, mirroring inline is the plan, not backpressure");
 
@@ -296,7 +305,8 @@ public class MirrorResilienceTests
         {
             // The periodic pass prunes on its first round, then once per MirrorRetention.Interval.
             var deadline = DateTime.UtcNow.AddSeconds(15);
-            while ((await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog") > 1 || await h.CountAsync(StoreKind.V2, "teski_mirror_backlog") > 0)
+            while ((await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog") > 2 || await h.CountAsync(StoreKind.V2, "teski_mirror_backlog") > 0
+                    || await h.CountAsync(StoreKind.V2, "teski_mirror_applied") > 2)
                 && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
@@ -306,11 +316,16 @@ public class MirrorResilienceTests
         {
             await worker.StopAsync(CancellationToken.None);
         }
-        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog")).Should().Be(1, "only the record applied within the retention stays");
-        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(0);
+        (await h.CountAsync(StoreKind.Legacy, "teski_mirror_backlog")).Should().Be(2, "the record applied within the retention and the unmarked one stay");
         (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog")).Should().Be(0, "the mirror store's backlog is pruned too");
         (await h.CountAsync(StoreKind.V2, "mistake")).Should().Be(4, "pruning the outbox removes no mirrored row");
-        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(4, "the ledger is kept");
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_applied")).Should().Be(2, "the old entries of records no longer pending are pruned");
+        await using (var scope = h.Services.CreateAsyncScope())
+        {
+            var v2 = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(StoreKind.V2).Backlog;
+            (await v2.TryRecordAppliedAsync(unmarked, h.Clock.GetCurrentInstant(), CancellationToken.None))
+                .Should().BeFalse("the entry of a record still pending in the primary's backlog is kept, however old");
+        }
     }
 
     [Fact]

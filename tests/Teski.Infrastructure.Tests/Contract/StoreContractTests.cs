@@ -179,6 +179,45 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
     }
 
     [Fact]
+    public async Task The_ledger_lists_its_old_entries_oldest_first_and_forgets_only_the_ones_asked()
+    {
+        var t0 = Now;
+        var a = Guid.CreateVersion7();
+        var b = Guid.CreateVersion7();
+        var c = Guid.CreateVersion7();
+        (await WithStore(s => s.Backlog.TryRecordAppliedAsync(b, t0 + Duration.FromMinutes(30), None))).Should().BeTrue();
+        (await WithStore(s => s.Backlog.TryRecordAppliedAsync(a, t0, None))).Should().BeTrue();
+        (await WithStore(s => s.Backlog.TryRecordAppliedAsync(c, t0 + Duration.FromHours(2), None))).Should().BeTrue();
+
+        (await WithStore(s => s.Backlog.LedgerBeforeAsync(t0 + Duration.FromHours(1), 10, None))).Should().Equal(a, b);
+        (await WithStore(s => s.Backlog.LedgerBeforeAsync(t0 + Duration.FromHours(1), 1, None))).Should().Equal(a);
+
+        (await WithStore(s => s.Backlog.ForgetAppliedAsync([a], None))).Should().Be(1);
+        (await WithStore(s => s.Backlog.ForgetAppliedAsync([a], None))).Should().Be(0, "already gone");
+        (await WithStore(s => s.Backlog.LedgerBeforeAsync(Now + Duration.FromDays(1), 10, None))).Should().Equal(b, c);
+        (await WithStore(s => s.Backlog.TryRecordAppliedAsync(b, Now, None))).Should().BeFalse("b was not asked to be forgotten");
+        (await _h.CountAsync(kind, "teski_mirror_applied")).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Pending_among_names_only_the_records_the_backlog_holds_unapplied()
+    {
+        var pending = Guid.CreateVersion7();
+        var applied = Guid.CreateVersion7();
+        await WithStore(async s =>
+        {
+            await s.Backlog.AddAsync(pending, "l:p1", "MistakeFact", "{}", Now, None);
+            await s.Backlog.AddAsync(applied, "l:p2", "MistakeFact", "{}", Now, None);
+            await s.Backlog.MarkAppliedAsync([applied], Now, None);
+            return 0;
+        });
+
+        var found = await WithStore(s => s.Backlog.PendingAmongAsync([pending, applied, Guid.CreateVersion7()], None));
+
+        found.Should().BeEquivalentTo([pending]);
+    }
+
+    [Fact]
     public async Task A_failed_record_comes_back_after_its_backoff()
     {
         await WithStore(async s =>

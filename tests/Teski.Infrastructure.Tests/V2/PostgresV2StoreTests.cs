@@ -23,7 +23,7 @@ public sealed class PostgresV2StoreTests
         var report = await _migrator.MigrateAsync(url, default);
 
         report.Adopted.Should().BeFalse();
-        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex");
+        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex", "MirrorLedgerAppliedIndex");
         report.TablesPresent.Should().Contain(["user", "memoryitem", "reviewlog", "teski_mirror_backlog", "legacy_task_detail"]);
         var types = await ColumnTypesAsync(url);
         types[("user", "id")].Should().Be("uuid");
@@ -51,7 +51,7 @@ public sealed class PostgresV2StoreTests
         var again = await _migrator.MigrateAsync(url, default);
         again.Adopted.Should().BeFalse();
         again.MigrationsApplied.Should().BeEmpty();
-        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(5L);
+        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(6L);
         (await _migrator.IsUpToDateAsync(url)).Should().BeTrue();
         // The outbox's pending records have partial indexes of their own, its applied history one for the prune, and
         // nothing else is indexed; its pages leave room for a claim's HOT update (ADR 0004 addenda).
@@ -63,6 +63,9 @@ public sealed class PostgresV2StoreTests
             .Should().Be("PK_teski_mirror_backlog,teski_ix_mirror_backlog_applied_at,teski_ix_mirror_backlog_pending_seq,teski_ix_mirror_backlog_pending_stream_seq");
         ((string?)await ScalarAsync(url, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'teski_mirror_backlog'"))
             .Should().Be("fillfactor=50");
+        // The ledger: its primary key and the index its prune reads.
+        ((string?)await ScalarAsync(url, "SELECT string_agg(indexdef, ' | ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'teski_mirror_applied'"))
+            .Should().Contain("UNIQUE INDEX \"PK_teski_mirror_applied\"").And.Contain("teski_ix_mirror_applied_applied_at ON public.teski_mirror_applied USING btree (applied_at)");
     }
 
     [Fact]
@@ -74,8 +77,8 @@ public sealed class PostgresV2StoreTests
             Task.Run(() => _migrator.MigrateAsync(url, default)),
             Task.Run(() => _migrator.MigrateAsync(url, default)));
 
-        reports.SelectMany(r => r.MigrationsApplied).Should().HaveCount(5, "the five migrations ran once in all");
-        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(5L);
+        reports.SelectMany(r => r.MigrationsApplied).Should().HaveCount(6, "the six migrations ran once in all");
+        (await ScalarAsync(url, "SELECT COUNT(*) FROM \"__EFMigrationsHistory\"")).Should().Be(6L);
         (await _migrator.IsUpToDateAsync(url)).Should().BeTrue();
     }
 

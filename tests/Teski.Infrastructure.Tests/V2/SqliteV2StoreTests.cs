@@ -37,10 +37,10 @@ public sealed class SqliteV2StoreTests : IDisposable
         var report = await _migrator.MigrateAsync(Url(path), default);
 
         report.Adopted.Should().BeTrue();
-        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex");
+        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex", "MirrorLedgerAppliedIndex");
         report.TablesPresent.Should().Contain(PreviousStackV2Database.Tables).And.Contain(["legacy_task_detail", "legacy_row_link", "migration_checkpoint", "teski_mirror_backlog", "teski_mirror_applied", "__EFMigrationsHistory"]);
         (await DumpAsync(path)).Should().BeEquivalentTo(before, o => o.WithStrictOrdering(), "adoption must not change a stored byte");
-        (await HistoryAsync(path)).Should().HaveCount(5);
+        (await HistoryAsync(path)).Should().HaveCount(6);
 
         await using (var db = V2DbContextFactory.Create(Url(path)))
         {
@@ -145,7 +145,7 @@ public sealed class SqliteV2StoreTests : IDisposable
         var report = await _migrator.MigrateAsync(Url(path), default);
 
         report.Adopted.Should().BeFalse();
-        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex");
+        report.MigrationsApplied.Select(m => m[15..]).Should().Equal("PreviousStackBaseline", "TeskiAdditions", "MirrorBacklogPendingIndexes", "MirrorBacklogLeanIndexes", "MirrorBacklogAppliedIndex", "MirrorLedgerAppliedIndex");
         (await _migrator.IsUpToDateAsync(Url(path))).Should().BeTrue();
 
         var rows = V2RowSamples.Create(T0);

@@ -203,5 +203,57 @@ public sealed class MirrorBackgroundService(
                 logger.LogWarning(ex, "Pruning the {Store} store's mirror backlog failed; the next pass retries", store.Kind);
             }
         }
+        if (router.Mirror is { } other)
+        {
+            await PruneLedgerAsync(ledger: other, source: router.Primary, before, stoppingToken);
+            await PruneLedgerAsync(ledger: router.Primary, source: other, before, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the entries of <paramref name="ledger"/>'s ledger recorded before the retention's cutoff whose records
+    /// <paramref name="source"/>'s backlog (the only other store, where they were written) no longer holds unapplied:
+    /// marked applied, or already pruned. Such a record is never claimed again, so its entry guards nothing; an entry
+    /// whose record is still pending (its mark failed, say) stays, whatever its age. At most
+    /// <see cref="MirrorRetention.MaxChunks"/> chunks; it stops early at a chunk of only pending records (they would come
+    /// first again).
+    /// </summary>
+    private async Task PruneLedgerAsync(IStore ledger, IStore source, Instant before, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var forgotten = 0;
+            for (var i = 0; i < MirrorRetention.MaxChunks; i++)
+            {
+                var candidates = await ledger.Backlog.LedgerBeforeAsync(before, MirrorRetention.Chunk, stoppingToken);
+                if (candidates.Count == 0)
+                {
+                    break;
+                }
+                var pending = await source.Backlog.PendingAmongAsync(candidates, stoppingToken);
+                var done = candidates.Where(id => !pending.Contains(id)).ToList();
+                if (done.Count == 0)
+                {
+                    break;
+                }
+                forgotten += await ledger.Backlog.ForgetAppliedAsync(done, stoppingToken);
+                if (candidates.Count < MirrorRetention.Chunk)
+                {
+                    break;
+                }
+            }
+            if (forgotten > 0)
+            {
+                logger.LogInformation("Pruned {Count} mirror ledger entries recorded before {Before} from the {Store} store", forgotten, before, ledger.Kind);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Pruning the {Store} store's mirror ledger failed; the next pass retries", ledger.Kind);
+        }
     }
 }

@@ -7,7 +7,9 @@ namespace Teski.Application.Common.Mirroring;
 /// mirrored, for a while. Older applied records are deleted by <see cref="MirrorBackgroundService"/>'s periodic pass,
 /// so the table follows the write rate times the retention instead of growing for as long as the service runs.
 /// Pending records are never pruned, whatever their age. The mirror's ledger (<c>teski_mirror_applied</c>, one small
-/// row per record in the other store) is kept: it is what stops a record whose mark failed from being applied twice.
+/// row per record in the other store) is what stops a record whose mark failed from being applied twice: an entry goes
+/// once it is older than the same cutoff and its record is no longer pending in the other store's backlog (so can
+/// never be claimed again); an entry whose record is still pending stays, whatever its age.
 /// </summary>
 public sealed record MirrorRetention(Duration Keep)
 {

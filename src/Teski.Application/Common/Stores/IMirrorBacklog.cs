@@ -43,6 +43,25 @@ public interface IMirrorBacklog
     Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct);
 
     /// <summary>
+    /// The ledger's entries (records of the other store applied here) recorded before <paramref name="appliedBefore"/>,
+    /// oldest first, at most <paramref name="max"/>: candidates for <see cref="ForgetAppliedAsync"/>.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> LedgerBeforeAsync(Instant appliedBefore, int max, CancellationToken ct);
+
+    /// <summary>
+    /// Of <paramref name="ids"/>, the records this backlog still holds unapplied: the ones that can still be claimed, and
+    /// so whose ledger entries in the other store must stay.
+    /// </summary>
+    Task<IReadOnlySet<Guid>> PendingAmongAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes these entries from the ledger; returns how many it deleted. Only for records the other store's backlog no
+    /// longer holds unapplied (<see cref="PendingAmongAsync"/>): such a record is never claimed again, so its entry
+    /// guards nothing. Runs in its own short transaction; several instances may do it at once.
+    /// </summary>
+    Task<int> ForgetAppliedAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct);
+
+    /// <summary>
     /// In the mirror store, inside the transaction applying the record: true the first time, false when the record
     /// was applied before (so a retry or a second instance never applies it twice).
     /// </summary>

@@ -92,6 +92,15 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
         }
     }
 
+    public Task<IReadOnlyList<Guid>> LedgerBeforeAsync(Instant appliedBefore, int max, CancellationToken ct) =>
+        store.RunAsync(db => Persistence.MirrorBacklogSql.LedgerBeforeAsync(db.MirrorApplied, appliedBefore, max, ct), ct);
+
+    public Task<IReadOnlySet<Guid>> PendingAmongAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        store.RunAsync(db => Persistence.MirrorBacklogSql.PendingAmongAsync(db.MirrorBacklog, ids, ct), ct);
+
+    public Task<int> ForgetAppliedAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        store.RunAsync(db => Persistence.MirrorBacklogSql.ForgetAppliedAsync(db.MirrorApplied, ids, ct), ct);
+
     public Task<bool> TryRecordAppliedAsync(Guid recordId, Instant now, CancellationToken ct) =>
         store.RunAsync(async db =>
             // INSERT OR IGNORE / ON CONFLICT DO NOTHING: a duplicate must not raise, since on PostgreSQL an error

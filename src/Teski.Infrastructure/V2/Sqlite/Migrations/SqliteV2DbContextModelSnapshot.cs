@@ -279,6 +279,8 @@ namespace Teski.Infrastructure.V2.Sqlite.Migrations
 
                     b.HasKey("RecordId");
 
+                    b.HasIndex(new[] { "AppliedAt" }, "teski_ix_mirror_applied_applied_at");
+
                     b.ToTable("teski_mirror_applied", (string)null);
                 });
 
