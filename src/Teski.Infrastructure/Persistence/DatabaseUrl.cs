@@ -26,6 +26,17 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
     /// </summary>
     public const int DefaultMaxAutoPrepare = 64;
 
+    /// <summary>
+    /// PostgreSQL pools keep this many connections open however long the service idles (Npgsql's
+    /// <c>Minimum Pool Size</c>; its default, 0, lets the pool close every connection that stayed idle through its
+    /// five-minute sampling window). After a quiet spell the first requests otherwise open new connections, and on the
+    /// two-core box of docs/benchmarks.md that burst grew the thread pool from 4 to 11 threads, whose spinning and GC
+    /// suspensions slowed every request for the next 15 s and more (review p99 57–67 ms against 24 ms with the pool
+    /// kept). Npgsql opens them on demand, not at start, so a CLI verb still opens only what it uses. A connection
+    /// string that names <c>Minimum Pool Size</c> keeps its own value.
+    /// </summary>
+    public const int DefaultMinPoolSize = 8;
+
     /// <summary>For SQLite, the database file path; null for PostgreSQL.</summary>
     public string? SqlitePath => Provider == DatabaseProvider.Sqlite
         ? new SqliteConnectionStringBuilder(ConnectionString).DataSource
@@ -70,6 +81,10 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
                 if (!compact.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
                 {
                     b.NoResetOnClose = true;
+                }
+                if (!compact.Contains("MinimumPoolSize", StringComparison.OrdinalIgnoreCase) && !compact.Contains("MinPoolSize", StringComparison.OrdinalIgnoreCase))
+                {
+                    b.MinPoolSize = Math.Min(DefaultMinPoolSize, b.MaxPoolSize);
                 }
                 return new DatabaseUrl(DatabaseProvider.Postgres, b.ConnectionString);
             }
@@ -138,6 +153,7 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
             Database = database,
             MaxAutoPrepare = DefaultMaxAutoPrepare,
             NoResetOnClose = true,
+            MinPoolSize = DefaultMinPoolSize,
         };
         if (!string.IsNullOrEmpty(uri.UserInfo))
         {

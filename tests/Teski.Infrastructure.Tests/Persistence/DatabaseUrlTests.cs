@@ -35,6 +35,20 @@ public class DatabaseUrlTests
         parsed.ToString().Should().NotContain("s@cret", "the password is never printed");
         b.MaxAutoPrepare.Should().Be(DatabaseUrl.DefaultMaxAutoPrepare, "hot statements are prepared unless the operator says otherwise");
         b.NoResetOnClose.Should().BeTrue("a pooled connection skips the reset statements unless the operator says otherwise");
+        b.MinPoolSize.Should().Be(DatabaseUrl.DefaultMinPoolSize, "the pool stays warm through a quiet spell unless the operator says otherwise");
+    }
+
+    [Theory]
+    [InlineData("Host=db;Database=memory;Minimum Pool Size=0", 0)]
+    [InlineData("Host=db;Database=memory;MinPoolSize=2", 2)]
+    [InlineData("Host=db;Database=memory;Maximum Pool Size=4", 4)]
+    public void An_explicit_pool_size_is_kept(string value, int expectedMin)
+    {
+        var parsed = DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", value);
+
+        var b = new NpgsqlConnectionStringBuilder(parsed.ConnectionString);
+        b.MinPoolSize.Should().Be(expectedMin, "a named minimum is the operator's, and the default never exceeds a named maximum");
+        b.MinPoolSize.Should().BeLessThanOrEqualTo(b.MaxPoolSize);
     }
 
     [Theory]

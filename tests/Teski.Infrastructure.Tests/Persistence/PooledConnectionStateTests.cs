@@ -19,7 +19,7 @@ public class PooledConnectionStateTests
     {
         var admin = await PostgresServer.Instance.CreateDatabaseAsync("reset");
         var url = DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", admin);
-        var b = new NpgsqlConnectionStringBuilder(url.ConnectionString) { MaxPoolSize = 1 };
+        var b = new NpgsqlConnectionStringBuilder(url.ConnectionString) { MaxPoolSize = 1, MinPoolSize = 1 };
         b.NoResetOnClose.Should().BeTrue("the service's connection strings skip the reset");
         await using (var setup = new NpgsqlConnection(admin))
         {
