@@ -29,11 +29,11 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
     /// <summary>
     /// PostgreSQL pools keep this many connections open however long the service idles (Npgsql's
     /// <c>Minimum Pool Size</c>; its default, 0, lets the pool close every connection that stayed idle through its
-    /// five-minute sampling window). After a quiet spell the first requests otherwise open new connections, and on the
-    /// two-core box of docs/benchmarks.md that burst grew the thread pool from 4 to 11 threads, whose spinning and GC
-    /// suspensions slowed every request for the next 15 s and more (review p99 57–67 ms against 24 ms with the pool
-    /// kept). Npgsql opens them on demand, not at start, so a CLI verb still opens only what it uses. A connection
-    /// string that names <c>Minimum Pool Size</c> keeps its own value.
+    /// five-minute sampling window). After a quiet spell the first requests otherwise open new connections; on the
+    /// two-core box of docs/benchmarks.md that round's thread pool grew from 6 to 11 threads and every request of the
+    /// next 15 s was slower (review p99 57 and 67 ms in two runs without the minimum, 24 and 30 ms in two with it: ADR
+    /// 0008 addendum). Npgsql opens them on demand, not at start, so a CLI verb still opens only what it uses. A
+    /// connection string that names <c>Minimum Pool Size</c> keeps its own value.
     /// </summary>
     public const int DefaultMinPoolSize = 8;
 
