@@ -31,8 +31,8 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
     /// <c>Minimum Pool Size</c>; its default, 0, lets the pool close every connection that stayed idle through its
     /// five-minute sampling window). After a quiet spell the first requests otherwise open new connections; on the
     /// two-core box of docs/benchmarks.md that round's thread pool grew from 6 to 11 threads and every request of the
-    /// next 15 s was slower (review p99 57 and 67 ms in two runs without the minimum, 24 and 30 ms in two with it: ADR
-    /// 0008 addendum). Npgsql opens them on demand, not at start, so a CLI verb still opens only what it uses. A
+    /// next 15 s was slower (review p99 57 and 67 ms in two runs without the minimum, 24, 30 and 27 ms in three with it;
+    /// the thread pool still grows after other idle spells: ADR 0008 addendum). Npgsql opens them on demand, not at start, so a CLI verb still opens only what it uses. A
     /// connection string that names <c>Minimum Pool Size</c> keeps its own value.
     /// </summary>
     public const int DefaultMinPoolSize = 8;

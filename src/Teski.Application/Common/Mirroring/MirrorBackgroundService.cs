@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodaTime;
+using Teski.Application.Common.Settings;
 using Teski.Application.Common.Stores;
 
 namespace Teski.Application.Common.Mirroring;
@@ -177,31 +178,11 @@ public sealed class MirrorBackgroundService(
         var before = clock.GetCurrentInstant() - retention.Keep;
         foreach (var store in router.Mirror is { } mirror ? new[] { router.Primary, mirror } : [router.Primary])
         {
-            try
+            await InChunksAsync("mirror backlog records applied", "mirror backlog", store.Kind, before, async () =>
             {
-                var deleted = 0;
-                for (var i = 0; i < MirrorRetention.MaxChunks; i++)
-                {
-                    var n = await store.Backlog.PruneAppliedAsync(before, MirrorRetention.Chunk, stoppingToken);
-                    deleted += n;
-                    if (n < MirrorRetention.Chunk)
-                    {
-                        break;
-                    }
-                }
-                if (deleted > 0)
-                {
-                    logger.LogInformation("Pruned {Count} mirror backlog records applied before {Before} from the {Store} store", deleted, before, store.Kind);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Pruning the {Store} store's mirror backlog failed; the next pass retries", store.Kind);
-            }
+                var n = await store.Backlog.PruneAppliedAsync(before, MirrorRetention.Chunk, stoppingToken);
+                return (n, n == MirrorRetention.Chunk);
+            }, stoppingToken);
         }
         if (router.Mirror is { } other)
         {
@@ -214,37 +195,49 @@ public sealed class MirrorBackgroundService(
     /// Deletes the entries of <paramref name="ledger"/>'s ledger recorded before the retention's cutoff whose records
     /// <paramref name="source"/>'s backlog (the only other store, where they were written) no longer holds unapplied:
     /// marked applied, or already pruned. Such a record is never claimed again, so its entry guards nothing; an entry
-    /// whose record is still pending (its mark failed, say) stays, whatever its age. At most
-    /// <see cref="MirrorRetention.MaxChunks"/> chunks; it stops early at a chunk of only pending records (they would come
-    /// first again).
+    /// whose record is still pending (its mark failed, say) stays, whatever its age. It stops early at a chunk of only
+    /// pending records (they would come first again).
     /// </summary>
-    private async Task PruneLedgerAsync(IStore ledger, IStore source, Instant before, CancellationToken stoppingToken)
+    private Task PruneLedgerAsync(IStore ledger, IStore source, Instant before, CancellationToken stoppingToken) =>
+        InChunksAsync("mirror ledger entries recorded", "mirror ledger", ledger.Kind, before, async () =>
+        {
+            var candidates = await ledger.Backlog.LedgerBeforeAsync(before, MirrorRetention.Chunk, stoppingToken);
+            if (candidates.Count == 0)
+            {
+                return (0, false);
+            }
+            var pending = await source.Backlog.PendingAmongAsync(candidates, stoppingToken);
+            var done = candidates.Where(id => !pending.Contains(id)).ToList();
+            if (done.Count == 0)
+            {
+                return (0, false);
+            }
+            return (await ledger.Backlog.ForgetAppliedAsync(done, stoppingToken), candidates.Count == MirrorRetention.Chunk);
+        }, stoppingToken);
+
+    /// <summary>
+    /// Runs <paramref name="chunk"/> (one short delete; returns how many it deleted and whether more may be due) at most
+    /// <see cref="MirrorRetention.MaxChunks"/> times, then logs the total. A failure is logged and left to the next pass:
+    /// pruning is housekeeping, never a reason to stop mirroring.
+    /// </summary>
+    private async Task InChunksAsync(
+        string rows, string table, StoreKind store, Instant before, Func<Task<(int Deleted, bool More)>> chunk, CancellationToken stoppingToken)
     {
         try
         {
-            var forgotten = 0;
+            var deleted = 0;
             for (var i = 0; i < MirrorRetention.MaxChunks; i++)
             {
-                var candidates = await ledger.Backlog.LedgerBeforeAsync(before, MirrorRetention.Chunk, stoppingToken);
-                if (candidates.Count == 0)
-                {
-                    break;
-                }
-                var pending = await source.Backlog.PendingAmongAsync(candidates, stoppingToken);
-                var done = candidates.Where(id => !pending.Contains(id)).ToList();
-                if (done.Count == 0)
-                {
-                    break;
-                }
-                forgotten += await ledger.Backlog.ForgetAppliedAsync(done, stoppingToken);
-                if (candidates.Count < MirrorRetention.Chunk)
+                var (n, more) = await chunk();
+                deleted += n;
+                if (!more)
                 {
                     break;
                 }
             }
-            if (forgotten > 0)
+            if (deleted > 0)
             {
-                logger.LogInformation("Pruned {Count} mirror ledger entries recorded before {Before} from the {Store} store", forgotten, before, ledger.Kind);
+                logger.LogInformation("Pruned {Count} {Rows} before {Before} from the {Store} store", deleted, rows, before, store);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -253,7 +246,7 @@ public sealed class MirrorBackgroundService(
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Pruning the {Store} store's mirror ledger failed; the next pass retries", ledger.Kind);
+            logger.LogWarning(ex, "Pruning the {Store} store's {Table} failed; the next pass retries", store, table);
         }
     }
 }
