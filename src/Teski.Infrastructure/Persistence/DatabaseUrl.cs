@@ -86,6 +86,11 @@ public sealed record DatabaseUrl(DatabaseProvider Provider, string ConnectionStr
                 {
                     b.MinPoolSize = Math.Min(DefaultMinPoolSize, b.MaxPoolSize);
                 }
+                else if (b.MinPoolSize > b.MaxPoolSize)
+                {
+                    // Npgsql accepts the string and refuses it only at the first connection; say so at start instead.
+                    throw new ConfigurationException(variable, $"names a Minimum Pool Size ({b.MinPoolSize}) above its Maximum Pool Size ({b.MaxPoolSize})");
+                }
                 return new DatabaseUrl(DatabaseProvider.Postgres, b.ConnectionString);
             }
             if (value.Contains("Data Source=", StringComparison.OrdinalIgnoreCase) || value.Contains("DataSource=", StringComparison.OrdinalIgnoreCase) || value.Contains("Filename=", StringComparison.OrdinalIgnoreCase))

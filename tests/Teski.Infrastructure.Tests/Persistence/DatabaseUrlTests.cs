@@ -52,6 +52,17 @@ public class DatabaseUrlTests
     }
 
     [Theory]
+    [InlineData("Host=db;Database=memory;Minimum Pool Size=20;Maximum Pool Size=10")]
+    [InlineData("Host=db;Database=memory;MinPoolSize=101")]
+    public void A_named_minimum_pool_size_above_the_maximum_is_refused_at_start(string value)
+    {
+        var act = () => DatabaseUrl.Parse("TESKI_ASYNC_DB_URL", value);
+
+        act.Should().Throw<ConfigurationException>()
+            .Which.Message.Should().Contain("TESKI_ASYNC_DB_URL").And.Contain("Minimum Pool Size").And.Contain("Maximum Pool Size");
+    }
+
+    [Theory]
     [InlineData("Host=db;Database=memory;No Reset On Close=false")]
     [InlineData("Host=db;Database=memory;NoResetOnClose=false")]
     public void An_explicit_no_reset_on_close_is_kept(string value)
