@@ -60,8 +60,8 @@ pg_ticks() {
 }
 
 # wrk on scenario $1 (bench/api/$1.lua) for $2 seconds, 16 connections, latency percentiles on stdout: paced at $3 req/s
-# offered when $3 is given (paced.lua's closed loop: each connection waits 16,000 / $3 ms between a response and its
-# next request), at full load otherwise.
+# offered when $3 is given (paced.lua's closed loop: each connection waits a think time of mean 16,000 / $3 ms between a
+# response and its next request, exponential unless PACE=fixed), at full load otherwise.
 wrk_scenario() {
   if [ -n "${3:-}" ]; then
     SCENARIO="bench/api/$1.lua" DELAY_MS=$(( 16000 / $3 )) wrk -t2 -c16 -d"$2s" --latency -s bench/api/paced.lua "http://127.0.0.1:$API_PORT"
