@@ -104,7 +104,7 @@ public sealed class StoreHarness : IAsyncDisposable
     }
 
     /// <summary>Runs the background dispatcher's work once (all streams).</summary>
-    public Task<int> DrainAsync() => Services.GetRequiredService<MirrorDispatcher>().DrainAsync(streams: null, 10_000, CancellationToken.None);
+    public Task<int> DrainAsync(IReadOnlyCollection<string>? streams = null) => Services.GetRequiredService<MirrorDispatcher>().DrainAsync(streams, 10_000, CancellationToken.None);
 
     public DatabaseUrl Url(StoreKind kind) => kind == StoreKind.Legacy ? LegacyUrl : V2Url;
 

@@ -140,6 +140,45 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         (await WithStore(s => s.Backlog.StatusAsync(Now, None))).Pending.Should().Be(1);
     }
 
+    private static readonly string[] NamedClaimStreams = ["l:1", "l:2", "l:1", "l:3", "l:1"];
+
+    [Fact]
+    public async Task A_claim_of_named_streams_hands_out_only_their_heads_in_order()
+    {
+        await WithStore(async s =>
+        {
+            await using var tx = await s.BeginAsync(None);
+            foreach (var stream in NamedClaimStreams)
+            {
+                await s.Backlog.AddAsync(Guid.NewGuid(), stream, "MistakeFact", "{}", Now, None);
+            }
+            await tx.CommitAsync(None);
+            return 0;
+        });
+        var lease = Duration.FromSeconds(30);
+
+        var claimed = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, lease, ["l:1", "l:2"], None));
+
+        claimed.Select(r => r.Stream).Should().Equal(["l:1", "l:2"], "each named stream's oldest record, in seq order, and nothing of l:3");
+        claimed.Should().OnlyContain(r => r.Attempts == 1 && r.NextAttemptAt == Now + lease);
+        claimed[0].StreamHasMore.Should().BeTrue("l:1 holds two later records");
+        if (provider == DatabaseProvider.Postgres)
+        {
+            claimed[1].StreamHasMore.Should().BeFalse("l:2 holds nothing else");
+        }
+        (await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, lease, ["l:1", "l:2", "l:3"], None)))
+            .Select(r => r.Stream).Should().Equal(["l:3"], "l:1's head is leased, and its later records wait for it");
+
+        await WithStore(async s => { await s.Backlog.MarkAppliedAsync([claimed[0].Id], Now, None); return 0; });
+        var second = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, lease, ["l:1"], None));
+        second.Should().ContainSingle().Which.Seq.Should().BeGreaterThan(claimed[0].Seq);
+        second[0].StreamHasMore.Should().BeTrue("l:1 still holds its last record");
+        await WithStore(async s => { await s.Backlog.MarkAppliedAsync([second[0].Id], Now, None); return 0; });
+        var last = await WithStore(s => s.Backlog.ClaimDueAsync(10, Now, lease, ["l:1"], None));
+        last.Should().ContainSingle().Which.Seq.Should().BeGreaterThan(second[0].Seq);
+        last[0].StreamHasMore.Should().Be(provider != DatabaseProvider.Postgres, "l:1's last record");
+    }
+
     [Fact]
     public async Task The_prune_deletes_records_applied_before_the_cutoff_oldest_first_and_never_a_pending_one()
     {
