@@ -85,22 +85,24 @@ internal static class MirrorBacklogSql
     /// <summary>
     /// The claim of named streams (the signalled worker, a request mirroring inline): each stream's head is its lowest
     /// unapplied seq, found in one pass over those streams' pending records (<c>DISTINCT ON</c>), which also counts
-    /// whether the stream holds more. The head-per-record form above (<c>NOT EXISTS</c> an earlier record, and the
-    /// <c>EXISTS</c> a later one) is quadratic when PostgreSQL scans the pending records by seq instead of by stream for
-    /// each candidate, which it does when its statistics say the pending set is nearly empty (as right after a
-    /// vacuum): the worker's claim of ~45 coalesced records then read ~2,300 index entries and took 3–5 ms
-    /// (docs/benchmarks.md). Only the head row is locked, and a locked head is skipped, never its stream's next record.
+    /// whether the stream holds more; the heads' ids then go to the locking scan as one array (evaluated once), so no
+    /// part of the plan runs once per candidate. The head-per-record form above (<c>NOT EXISTS</c> an earlier record,
+    /// and the <c>EXISTS</c> a later one), and a join of the heads with the locked rows, are quadratic when PostgreSQL
+    /// scans the pending records by seq (or rescans the heads) for each candidate, which it plans when its statistics
+    /// say the pending set is nearly empty (as right after a vacuum): the worker's claim of ~45 coalesced records then
+    /// read ~2,300 index entries and took 3–5 ms (docs/benchmarks.md). Only the head row is locked, and a locked head
+    /// is skipped, never its stream's next record.
     /// </summary>
     private const string ClaimNamedSql =
+        "WITH heads AS MATERIALIZED (SELECT DISTINCT ON (x.stream) x.id, count(*) OVER (PARTITION BY x.stream) > 1 AS more " +
+        "FROM teski_mirror_backlog AS x WHERE x.applied_at IS NULL AND x.stream = ANY($4) ORDER BY x.stream, x.seq) " +
         "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 " +
-        "FROM (SELECT b.id, heads.more FROM " +
-        "(SELECT DISTINCT ON (x.stream) x.id, count(*) OVER (PARTITION BY x.stream) > 1 AS more FROM teski_mirror_backlog AS x " +
-        "WHERE x.applied_at IS NULL AND x.stream = ANY($4) ORDER BY x.stream, x.seq) AS heads " +
-        "JOIN teski_mirror_backlog AS b ON b.id = heads.id " +
-        "WHERE b.applied_at IS NULL AND b.next_attempt_at <= $2 " +
+        "FROM (SELECT b.id FROM teski_mirror_backlog AS b " +
+        "WHERE b.id = ANY(ARRAY(SELECT id FROM heads)) AND b.applied_at IS NULL AND b.next_attempt_at <= $2 " +
         "ORDER BY b.seq LIMIT $3 FOR UPDATE OF b SKIP LOCKED) AS h " +
         "WHERE t.id = h.id " +
-        "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, h.more";
+        "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, " +
+        "t.id = ANY(ARRAY(SELECT id FROM heads WHERE more))";
 
     /// <summary>
     /// The whole claim in one statement (PostgreSQL): the due stream heads (<c>streams</c> null: of every stream), locked
