@@ -103,7 +103,7 @@ public sealed class StoreHarness : IAsyncDisposable
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
     }
 
-    /// <summary>Runs the background dispatcher's work once (all streams).</summary>
+    /// <summary>Runs the background dispatcher's work once (all streams, or only <paramref name="streams"/>).</summary>
     public Task<int> DrainAsync(IReadOnlyCollection<string>? streams = null) => Services.GetRequiredService<MirrorDispatcher>().DrainAsync(streams, 10_000, CancellationToken.None);
 
     public DatabaseUrl Url(StoreKind kind) => kind == StoreKind.Legacy ? LegacyUrl : V2Url;

@@ -71,15 +71,22 @@ internal static class MirrorBacklogSql
         parameters.Add(new NpgsqlParameter<Instant> { TypedValue = now });
     }
 
+    /// <summary>Both claims lease what they lock and count an attempt.</summary>
+    private const string ClaimUpdate = "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 ";
+
+    /// <summary>Both claims return the record's columns in this order (read by ordinal below), then whether its stream holds more.</summary>
+    private const string ClaimReturning =
+        "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, ";
+
     /// <summary>The claim over every stream (the periodic pass): due heads in seq order, each checked against its stream's index.</summary>
     private const string ClaimAnySql =
-        "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 " +
+        ClaimUpdate +
         "FROM (SELECT b.id FROM teski_mirror_backlog AS b " +
         "WHERE b.applied_at IS NULL AND b.next_attempt_at <= $2 " +
         "AND NOT EXISTS (SELECT 1 FROM teski_mirror_backlog AS o WHERE o.stream = b.stream AND o.applied_at IS NULL AND o.seq < b.seq) " +
         "ORDER BY b.seq LIMIT $3 FOR UPDATE OF b SKIP LOCKED) AS h " +
         "WHERE t.id = h.id " +
-        "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, " +
+        ClaimReturning +
         "EXISTS (SELECT 1 FROM teski_mirror_backlog AS n WHERE n.stream = t.stream AND n.applied_at IS NULL AND n.seq > t.seq)";
 
     /// <summary>
@@ -96,12 +103,12 @@ internal static class MirrorBacklogSql
     private const string ClaimNamedSql =
         "WITH heads AS MATERIALIZED (SELECT DISTINCT ON (x.stream) x.id, count(*) OVER (PARTITION BY x.stream) > 1 AS more " +
         "FROM teski_mirror_backlog AS x WHERE x.applied_at IS NULL AND x.stream = ANY($4) ORDER BY x.stream, x.seq) " +
-        "UPDATE teski_mirror_backlog AS t SET next_attempt_at = $1, attempts = t.attempts + 1 " +
+        ClaimUpdate +
         "FROM (SELECT b.id FROM teski_mirror_backlog AS b " +
         "WHERE b.id = ANY(ARRAY(SELECT id FROM heads)) AND b.applied_at IS NULL AND b.next_attempt_at <= $2 " +
         "ORDER BY b.seq LIMIT $3 FOR UPDATE OF b SKIP LOCKED) AS h " +
         "WHERE t.id = h.id " +
-        "RETURNING t.id, t.seq, t.stream, t.kind, t.payload::text, t.created_at, t.attempts, t.next_attempt_at, " +
+        ClaimReturning +
         "t.id = ANY(ARRAY(SELECT id FROM heads WHERE more))";
 
     /// <summary>
@@ -109,8 +116,8 @@ internal static class MirrorBacklogSql
     /// with <c>FOR UPDATE SKIP LOCKED</c> and leased to <paramref name="until"/> with an attempt counted. Of several
     /// claimers (workers, instances) racing for a head exactly one takes it: the others skip it while it is locked, and
     /// once the winner has committed, READ COMMITTED re-checks the row's new version, which is no longer due. A stream's
-    /// later record is never taken while an earlier one is unapplied (the <c>NOT EXISTS</c>, or the named streams' heads), so a
-    /// stream stays in order.
+    /// later record is never taken while an earlier one is unapplied (the <c>NOT EXISTS</c>, or the named streams'
+    /// heads), so a stream stays in order.
     /// Each record also says whether its stream holds a later unapplied record (<see cref="MirrorRecord.StreamHasMore"/>),
     /// so the dispatcher need not claim again only to find nothing. It replaced a head query plus a compare-and-set: two
     /// statements, both planned anew on (nearly) every call, and a third claim at the end of each drain that found nothing
