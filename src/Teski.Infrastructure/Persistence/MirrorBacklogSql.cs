@@ -184,6 +184,22 @@ internal static class MirrorBacklogSql
     }
 
     /// <summary>
+    /// PostgreSQL: <c>ANALYZE</c> of the backlog table (either store's), so the claim over every stream is planned for the
+    /// backlog as it is (<see cref="IMirrorBacklog.RefreshStatisticsAsync"/>). A sample of the table, not a full read; it
+    /// blocks no reads or writes. A role that does not own the table gets a warning from PostgreSQL, not an error, and
+    /// the statistics stay as they were. SQLite: nothing (false).
+    /// </summary>
+    public static async Task<bool> RefreshStatisticsAsync(DatabaseFacade database, CancellationToken ct)
+    {
+        if (database.IsSqlite())
+        {
+            return false;
+        }
+        await database.ExecuteSqlRawAsync("ANALYZE teski_mirror_backlog", ct);
+        return true;
+    }
+
+    /// <summary>
     /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/>, oldest first,
     /// either store's backlog; returns how many. PostgreSQL: one statement over the applied records' index (v2:
     /// <c>teski_ix_mirror_backlog_applied_at</c>; legacy: <c>ix_teski_mirror_backlog_pending</c>, which leads with

@@ -333,6 +333,41 @@ public class MirrorResilienceTests
         }
     }
 
+    private const string AppliedAtNullFraction =
+        "SELECT null_frac FROM pg_stats WHERE tablename = 'teski_mirror_backlog' AND attname = 'applied_at'";
+
+    [Fact]
+    public async Task The_periodic_pass_refreshes_the_planner_statistics_of_a_backlog_grown_far_past_them()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Postgres, RolloutStage.DualWriteV2Primary);
+        // As an outage of the mirror leaves it: far more pending records than the table's statistics have seen (none
+        // yet), with autovacuum kept out of it. None is due, so the pass only observes them.
+        await h.ScalarAsync(StoreKind.V2, "ALTER TABLE teski_mirror_backlog SET (autovacuum_enabled = false)");
+        var now = h.Clock.GetCurrentInstant();
+        await h.ScalarAsync(StoreKind.V2,
+            "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) " +
+            "SELECT gen_random_uuid(), 'u:' || (g % 1000), 'MistakeFact', '{}', @p0, 0, @p1 FROM generate_series(1, @p2) AS g",
+            now.ToDateTimeUtc(), (now + Duration.FromDays(1)).ToDateTimeUtc(), (int)BacklogStatisticsPolicy.Floor);
+        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().BeNull("the table has not been analyzed");
+
+        var worker = h.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<MirrorBackgroundService>().Single();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction) is null && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+        finally
+        {
+            await worker.StopAsync(CancellationToken.None);
+        }
+        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().Be(1f, "ANALYZE saw a table of pending records only");
+        (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(BacklogStatisticsPolicy.Floor);
+    }
+
     [Fact]
     public async Task With_a_listening_background_service_a_write_answers_without_applying_its_mirror_copy_inline()
     {

@@ -116,6 +116,8 @@ public sealed class MirrorBackgroundService(
         long? observedAt = null;
         long? prunedAt = null;
         long pending = 0;
+        var started = Stopwatch.GetTimestamp();
+        var statistics = new BacklogStatisticsPolicy();
         while (!stoppingToken.IsCancellationRequested)
         {
             var applied = 0;
@@ -134,6 +136,10 @@ public sealed class MirrorBackgroundService(
                         var status = await router.Primary.Backlog.StatusAsync(clock.GetCurrentInstant(), stoppingToken);
                         metrics.BacklogObserved(status.Pending, status.OldestAge?.TotalSeconds ?? 0);
                         (observedAt, pending) = (Stopwatch.GetTimestamp(), status.Pending);
+                        if (statistics.ShouldRefresh(status.Pending, Stopwatch.GetElapsedTime(started)))
+                        {
+                            await RefreshStatisticsAsync(router.Primary, status.Pending, stoppingToken);
+                        }
                     }
                     // Also without a mirror: records left from a dual-write stage still go to the other store.
                     if (router.Mirror is null && pending == 0)
@@ -164,6 +170,30 @@ public sealed class MirrorBackgroundService(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Has the primary re-analyze its backlog table, grown far past what its statistics last saw
+    /// (<see cref="BacklogStatisticsPolicy"/>). A failure is logged: the claim still works, only on a worse plan.
+    /// </summary>
+    private async Task RefreshStatisticsAsync(IStore primary, long pending, CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (await primary.Backlog.RefreshStatisticsAsync(stoppingToken))
+            {
+                logger.LogInformation("The {Store} store's mirror backlog holds {Pending} pending records: refreshed its planner statistics",
+                    primary.Kind, pending);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Refreshing the planner statistics of the {Store} store's mirror backlog failed", primary.Kind);
         }
     }
 

@@ -36,6 +36,14 @@ public interface IMirrorBacklog
     Task<BacklogStatus> StatusAsync(Instant now, CancellationToken ct);
 
     /// <summary>
+    /// Has the database re-read the backlog table's statistics (PostgreSQL: <c>ANALYZE</c>); false where there are none
+    /// to refresh (SQLite). For a backlog that has grown far past what the statistics last saw: the claim over every
+    /// stream is planned from them, and the plan made for an (almost) empty backlog reads every pending record once per
+    /// record it claims (<see cref="Mirroring.BacklogStatisticsPolicy"/>). Runs on its own connection.
+    /// </summary>
+    Task<bool> RefreshStatisticsAsync(CancellationToken ct);
+
+    /// <summary>
     /// Deletes up to <paramref name="max"/> records applied before <paramref name="appliedBefore"/> (the applied
     /// history kept for <see cref="Mirroring.MirrorRetention"/>); returns how many it deleted. Never touches a pending
     /// record. Runs in its own short transaction; several instances may prune at once.

@@ -78,6 +78,13 @@ internal sealed class V2MirrorBacklog(V2Store store) : IMirrorBacklog
             return new BacklogStatus(count, oldest is { } o ? now - o : null, failing);
         }, ct);
 
+    public async Task<bool> RefreshStatisticsAsync(CancellationToken ct)
+    {
+        // Its own context: not part of whatever transaction the caller's scope has open.
+        await using var db = await store.SideContextAsync(ct);
+        return await Persistence.MirrorBacklogSql.RefreshStatisticsAsync(db.Database, ct);
+    }
+
     public async Task<int> PruneAppliedAsync(Instant appliedBefore, int max, CancellationToken ct)
     {
         // Its own context: a short transaction of its own, whatever the caller's scope has open.
