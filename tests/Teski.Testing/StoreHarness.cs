@@ -67,6 +67,17 @@ public sealed class StoreHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>
+    /// The same PostgreSQL stores (and clock) under <paramref name="stage"/>, reached as another database role, e.g. one
+    /// that owns none of the tables (create it first; the test server trusts any role on loopback).
+    /// </summary>
+    public StoreHarness AsRole(string role, RolloutStage stage)
+    {
+        DatabaseUrl As(DatabaseUrl url) =>
+            new(url.Provider, new NpgsqlConnectionStringBuilder(url.ConnectionString) { Username = role }.ConnectionString);
+        return Build(As(LegacyUrl), As(V2Url), null, stage, Services.GetRequiredService<V2RuleSettings>(), Clock);
+    }
+
     /// <summary>The same stores (and clock) under another stage — a restart with the flags flipped.</summary>
     public StoreHarness WithStage(RolloutStage stage, V2RuleSettings? v2Rules = null) =>
         Build(LegacyUrl, V2Url, null, stage, v2Rules ?? Services.GetRequiredService<V2RuleSettings>(), Clock);

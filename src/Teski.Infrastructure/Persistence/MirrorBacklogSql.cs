@@ -186,8 +186,9 @@ internal static class MirrorBacklogSql
     /// <summary>
     /// PostgreSQL: <c>ANALYZE</c> of the backlog table (either store's), so the claim over every stream is planned for the
     /// backlog as it is (<see cref="IMirrorBacklog.RefreshStatisticsAsync"/>). A sample of the table, not a full read; it
-    /// blocks no reads or writes. A role that does not own the table gets a warning from PostgreSQL, not an error, and
-    /// the statistics stay as they were. SQLite: nothing (false).
+    /// blocks no reads or writes. PostgreSQL skips the table with a warning, not an error, for a role that does not own
+    /// it: that warning is raised here as an error naming the cause, since the statistics stayed as they were. SQLite:
+    /// nothing (false).
     /// </summary>
     public static async Task<bool> RefreshStatisticsAsync(DatabaseFacade database, CancellationToken ct)
     {
@@ -195,8 +196,29 @@ internal static class MirrorBacklogSql
         {
             return false;
         }
-        await database.ExecuteSqlRawAsync("ANALYZE teski_mirror_backlog", ct);
-        return true;
+        await database.OpenConnectionAsync(ct);
+        var connection = (NpgsqlConnection)database.GetDbConnection();
+        string? skipped = null;
+        void OnNotice(object? sender, NpgsqlNoticeEventArgs e)
+        {
+            if (e.Notice.InvariantSeverity == "WARNING")
+            {
+                skipped ??= e.Notice.MessageText;
+            }
+        }
+        connection.Notice += OnNotice;
+        try
+        {
+            await database.ExecuteSqlRawAsync("ANALYZE teski_mirror_backlog", ct);
+        }
+        finally
+        {
+            connection.Notice -= OnNotice;
+            await database.CloseConnectionAsync();
+        }
+        return skipped is null
+            ? true
+            : throw new InvalidOperationException($"PostgreSQL did not analyze teski_mirror_backlog: {skipped}");
     }
 
     /// <summary>

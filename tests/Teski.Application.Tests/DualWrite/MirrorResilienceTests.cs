@@ -369,6 +369,24 @@ public class MirrorResilienceTests
     }
 
     [Fact]
+    public async Task A_refresh_the_database_skips_for_want_of_ownership_is_reported_as_a_failure_not_as_done()
+    {
+        await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Postgres, RolloutStage.DualWriteV2Primary);
+        var role = "teski_not_owner_" + Guid.NewGuid().ToString("N")[..8];
+        await h.ScalarAsync(StoreKind.V2, $"CREATE ROLE {role} LOGIN");
+        await h.ScalarAsync(StoreKind.V2, $"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}");
+        await using var other = h.AsRole(role, RolloutStage.DualWriteV2Primary);
+        await using var scope = other.Services.CreateAsyncScope();
+        var backlog = scope.ServiceProvider.GetRequiredService<IStoreRouter>().Get(StoreKind.V2).Backlog;
+        (await backlog.StatusAsync(h.Clock.GetCurrentInstant(), CancellationToken.None)).Pending.Should().Be(0, "the role can read the outbox");
+
+        var refresh = () => backlog.RefreshStatisticsAsync(CancellationToken.None);
+
+        (await refresh.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("did not analyze teski_mirror_backlog");
+        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().BeNull("PostgreSQL skipped the table");
+    }
+
+    [Fact]
     public async Task With_a_listening_background_service_a_write_answers_without_applying_its_mirror_copy_inline()
     {
         await using var h = await StoreHarness.CreateAsync(DatabaseProvider.Sqlite, RolloutStage.DualWriteLegacyPrimary);
