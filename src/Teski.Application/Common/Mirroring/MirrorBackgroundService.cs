@@ -110,7 +110,10 @@ public sealed class MirrorBackgroundService(
         }
     }
 
-    /// <summary>Every record of every stream due for <see cref="SweepSettle"/>, the backlog gauges, and the prune of the applied history.</summary>
+    /// <summary>
+    /// Every record of every stream due for <see cref="SweepSettle"/>, the backlog gauges (and, for a backlog grown far
+    /// past them, the planner statistics: <see cref="BacklogStatisticsPolicy"/>), and the prune of the applied history.
+    /// </summary>
     private async Task SweepAsync(CancellationToken stoppingToken)
     {
         long? observedAt = null;
