@@ -14,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/api/lib.sh
 start_pg
+elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" -v f="$1" 'BEGIN {printf f, b - a}'; } # since $t0, in printf format $1
 PENDING=${PENDING:-50000}
 HISTORY=${HISTORY:-200000}
 for dll in "${@:-$DLL}"; do
@@ -45,11 +46,11 @@ SQL
   while [ "$left" -gt 0 ]; do
     sleep 1
     left=$(psql -Atc "SELECT count(*) FROM teski_mirror_backlog WHERE applied_at IS NULL" v2)
-    el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%d", b - a}')
+    el=$(elapsed %d)
     [ "$el" -ge "$next" ] && { echo "  ${el} s: $left pending"; next=$((next + 10)); }
     [ "$el" -ge "${TIMEOUT:-600}" ] && break
   done
-  el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+  el=$(elapsed %.1f)
   logs1=$(psql -Atc "SELECT count(*) FROM mistake_logs" legacy)
   echo "$dll | $PENDING pending over $HISTORY applied | $((PENDING - left)) applied in $el s ($(awk -v n=$((PENDING - left)) -v s="$el" 'BEGIN {printf "%.0f", n / s}') records/s), $left left | legacy mistake_logs +$((logs1 - logs0)) | statistics refreshed $(grep -c 'refreshed its planner statistics' "$WORK/api.log" || true)x"
   stop_service

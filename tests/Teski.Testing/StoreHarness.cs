@@ -119,6 +119,13 @@ public sealed class StoreHarness : IAsyncDisposable
 
     public DatabaseUrl Url(StoreKind kind) => kind == StoreKind.Legacy ? LegacyUrl : V2Url;
 
+    /// <summary>
+    /// PostgreSQL: the share of the outbox's sampled rows that are pending (<c>applied_at</c> null) as its statistics
+    /// record it (<see cref="ScalarAsync"/>: null until the table has been analyzed).
+    /// </summary>
+    public const string OutboxPendingShareSql =
+        "SELECT null_frac FROM pg_stats WHERE tablename = 'teski_mirror_backlog' AND attname = 'applied_at'";
+
     public async Task<long> CountAsync(StoreKind kind, string table, string? where = null, params object?[] args)
     {
         var quoted = table == "user" ? "\"user\"" : table;

@@ -333,9 +333,6 @@ public class MirrorResilienceTests
         }
     }
 
-    private const string AppliedAtNullFraction =
-        "SELECT null_frac FROM pg_stats WHERE tablename = 'teski_mirror_backlog' AND attname = 'applied_at'";
-
     [Fact]
     public async Task The_periodic_pass_refreshes_the_planner_statistics_of_a_backlog_grown_far_past_them()
     {
@@ -348,14 +345,14 @@ public class MirrorResilienceTests
             "INSERT INTO teski_mirror_backlog (id, stream, kind, payload, created_at, attempts, next_attempt_at) " +
             "SELECT gen_random_uuid(), 'u:' || (g % 1000), 'MistakeFact', '{}', @p0, 0, @p1 FROM generate_series(1, @p2) AS g",
             now.ToDateTimeUtc(), (now + Duration.FromDays(1)).ToDateTimeUtc(), (int)BacklogStatisticsPolicy.Floor);
-        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().BeNull("the table has not been analyzed");
+        (await h.ScalarAsync(StoreKind.V2, StoreHarness.OutboxPendingShareSql)).Should().BeNull("the table has not been analyzed");
 
         var worker = h.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<MirrorBackgroundService>().Single();
         await worker.StartAsync(CancellationToken.None);
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(15);
-            while (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction) is null && DateTime.UtcNow < deadline)
+            while (await h.ScalarAsync(StoreKind.V2, StoreHarness.OutboxPendingShareSql) is null && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(50);
             }
@@ -364,7 +361,7 @@ public class MirrorResilienceTests
         {
             await worker.StopAsync(CancellationToken.None);
         }
-        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().Be(1f, "ANALYZE saw a table of pending records only");
+        (await h.ScalarAsync(StoreKind.V2, StoreHarness.OutboxPendingShareSql)).Should().Be(1f, "ANALYZE saw a table of pending records only");
         (await h.CountAsync(StoreKind.V2, "teski_mirror_backlog", "applied_at IS NULL")).Should().Be(BacklogStatisticsPolicy.Floor);
     }
 
@@ -383,7 +380,7 @@ public class MirrorResilienceTests
         var refresh = () => backlog.RefreshStatisticsAsync(CancellationToken.None);
 
         (await refresh.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("did not analyze teski_mirror_backlog");
-        (await h.ScalarAsync(StoreKind.V2, AppliedAtNullFraction)).Should().BeNull("PostgreSQL skipped the table");
+        (await h.ScalarAsync(StoreKind.V2, StoreHarness.OutboxPendingShareSql)).Should().BeNull("PostgreSQL skipped the table");
     }
 
     [Fact]

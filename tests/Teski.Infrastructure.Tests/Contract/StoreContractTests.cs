@@ -182,8 +182,6 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
     [Fact]
     public async Task A_refresh_of_the_statistics_lets_the_planner_see_the_pending_backlog()
     {
-        const string appliedAtNullFraction =
-            "SELECT null_frac FROM pg_stats WHERE tablename = 'teski_mirror_backlog' AND attname = 'applied_at'";
         await WithStore(async s =>
         {
             for (var i = 0; i < 20; i++)
@@ -194,7 +192,7 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         });
         if (provider == DatabaseProvider.Postgres)
         {
-            (await _h.ScalarAsync(kind, appliedAtNullFraction)).Should().BeNull("the table has not been analyzed");
+            (await _h.ScalarAsync(kind, StoreHarness.OutboxPendingShareSql)).Should().BeNull("the table has not been analyzed");
         }
 
         var refreshed = await WithStore(s => s.Backlog.RefreshStatisticsAsync(None));
@@ -202,7 +200,7 @@ public abstract class StoreContractTests(DatabaseProvider provider, StoreKind ki
         refreshed.Should().Be(provider == DatabaseProvider.Postgres, "SQLite has no statistics to refresh");
         if (provider == DatabaseProvider.Postgres)
         {
-            (await _h.ScalarAsync(kind, appliedAtNullFraction)).Should().Be(1f, "every record sampled is pending");
+            (await _h.ScalarAsync(kind, StoreHarness.OutboxPendingShareSql)).Should().Be(1f, "every record sampled is pending");
         }
         (await WithStore(s => s.Backlog.StatusAsync(Now, None))).Pending.Should().Be(20, "a refresh changes no record");
     }
